@@ -1,0 +1,264 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import axios from 'axios';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createGuardedAgents, type GuardedAgents } from './guarded-agent.js';
+import { OutboundHttpClient, type OutboundResponse } from './outbound-http.client.js';
+import { parseAllowList, type HostResolver } from './ssrf-policy.js';
+
+const FIVE_MB = 5 * 1024 * 1024;
+
+interface Seen {
+  method?: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const hits = new Map<string, number>();
+const seen: Seen[] = [];
+let endlessClosed = 0;
+
+/** Writes `chunk` until `total` bytes (or forever) while honouring backpressure. */
+function pump(res: http.ServerResponse, chunk: Buffer, total = Infinity): void {
+  let sent = 0;
+  const write = (): void => {
+    while (sent < total && !res.destroyed) {
+      sent += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', write);
+    }
+    if (!res.destroyed) res.end();
+  };
+  write();
+}
+
+function handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+  const url = new URL(req.url ?? '/', 'http://receiver');
+  hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
+  switch (url.pathname) {
+    case '/echo':
+      seen.push({ method: req.method, headers: req.headers, body });
+      return void res.writeHead(200, { 'content-type': 'text/plain', 'x-test': ['a', 'b'] }).end('echoed');
+    case '/redirect':
+      return void res.writeHead(302, { location: '/target' }).end();
+    case '/status':
+      res.statusCode = Number(url.searchParams.get('code'));
+      if (url.searchParams.has('retryAfter')) res.setHeader('retry-after', url.searchParams.get('retryAfter') ?? '');
+      return void res.end(`status ${res.statusCode}`);
+    case '/hang':
+      return;
+    case '/stall-body':
+      res.writeHead(200, { 'content-length': '100' });
+      return void res.write('partial');
+    case '/huge':
+      res.writeHead(200, { 'content-length': String(FIVE_MB) });
+      return pump(res, Buffer.alloc(64 * 1024, 'x'), FIVE_MB);
+    case '/endless':
+      res.on('close', () => (endlessClosed += 1));
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return pump(res, Buffer.alloc(64 * 1024, 'y'));
+    case '/utf8':
+      return void res.end('é'.repeat(10));
+    default:
+      return void res.writeHead(404).end('target');
+  }
+}
+
+let server: http.Server;
+let base: string;
+let agents: GuardedAgents;
+let client: OutboundHttpClient;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => handle(req, res, body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  agents = createGuardedAgents({ allowList: parseAllowList(['127.0.0.0/8']) });
+  client = new OutboundHttpClient(axios.create(), agents);
+});
+
+afterEach(() => {
+  hits.clear();
+  seen.length = 0;
+});
+
+afterAll(async () => {
+  agents.httpAgent.destroy();
+  agents.httpsAgent.destroy();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function expectOk(result: OutboundResponse): Extract<OutboundResponse, { ok: true }> {
+  if (!result.ok) throw new Error(`expected a response, got ${result.code}: ${result.error}`);
+  return result;
+}
+
+function expectFailure(result: OutboundResponse): Extract<OutboundResponse, { ok: false }> {
+  if (result.ok) throw new Error(`expected a failure, got status ${result.statusCode}`);
+  return result;
+}
+
+describe('OutboundHttpClient', () => {
+  it('sends a string body byte for byte with the given headers', async () => {
+    const body = '  {"text": "héllo"}\n';
+    const result = expectOk(
+      await client.post({ url: `${base}/echo`, headers: { 'webhook-id': 'msg_1' }, body, timeoutMs: 2_000 }),
+    );
+    expect(result.statusCode).toBe(200);
+    expect(result.bodyText).toBe('echoed');
+    expect(result.headers['content-type']).toBe('text/plain');
+    expect(result.headers['x-test']).toBe('a, b');
+    expect(result.retryAfterMs).toBeUndefined();
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+    expect(seen).toEqual([
+      expect.objectContaining({
+        method: 'POST',
+        body,
+        headers: expect.objectContaining({ 'webhook-id': 'msg_1', 'content-type': 'application/json' }) as object,
+      }),
+    ]);
+  });
+
+  it('serialises an object body as JSON and keeps a caller-provided content type', async () => {
+    await client.request({
+      method: 'PUT',
+      url: `${base}/echo`,
+      headers: { 'Content-Type': 'application/vnd.test+json' },
+      body: { a: [1, 2] },
+      timeoutMs: 2_000,
+    });
+    expect(seen[0]).toMatchObject({
+      method: 'PUT',
+      body: '{"a":[1,2]}',
+      headers: { 'content-type': 'application/vnd.test+json' },
+    });
+  });
+
+  it('returns a redirect as a status and never follows it', async () => {
+    const result = expectOk(await client.post({ url: `${base}/redirect`, body: '{}', timeoutMs: 2_000 }));
+    expect(result.statusCode).toBe(302);
+    expect(result.headers.location).toBe('/target');
+    expect(hits.get('/target')).toBeUndefined();
+  });
+
+  it('overrides unsafe defaults of the shared axios instance', async () => {
+    const permissive = axios.create({ maxRedirects: 5, validateStatus: (status) => status < 300, timeout: 1 });
+    const result = expectOk(
+      await new OutboundHttpClient(permissive, agents).post({ url: `${base}/redirect`, body: '{}', timeoutMs: 2_000 }),
+    );
+    expect(result.statusCode).toBe(302);
+    expect(hits.get('/target')).toBeUndefined();
+  });
+
+  it('sends the exact body even when the shared instance transforms requests', async () => {
+    const transforming = axios.create({ transformRequest: [() => 'mangled'] });
+    await new OutboundHttpClient(transforming, agents).post({
+      url: `${base}/echo`,
+      body: '{"signed":true}',
+      timeoutMs: 2_000,
+    });
+    expect(seen[0]?.body).toBe('{"signed":true}');
+  });
+
+  it('returns error statuses instead of throwing, with Retry-After in ms', async () => {
+    const seconds = expectOk(await client.post({ url: `${base}/status?code=503&retryAfter=120`, timeoutMs: 2_000 }));
+    expect(seconds).toMatchObject({ statusCode: 503, bodyText: 'status 503', retryAfterMs: 120_000 });
+
+    const date = new Date(Date.now() + 60_000).toUTCString();
+    const dated = expectOk(await client.post({ url: `${base}/status?code=429&retryAfter=${date}`, timeoutMs: 2_000 }));
+    expect(dated.retryAfterMs).toBeGreaterThan(55_000);
+    expect(dated.retryAfterMs).toBeLessThanOrEqual(60_000);
+  });
+
+  it('times out a receiver that never answers, within the limit', async () => {
+    const result = expectFailure(await client.post({ url: `${base}/hang`, body: '{}', timeoutMs: 300 }));
+    expect(result.code).toBe('timeout');
+    expect(result.durationMs).toBeGreaterThanOrEqual(290);
+    expect(result.durationMs).toBeLessThan(1_500);
+  });
+
+  it('keeps the status when the body stalls past the deadline', async () => {
+    const result = expectOk(await client.post({ url: `${base}/stall-body`, timeoutMs: 300 }));
+    expect(result).toMatchObject({ statusCode: 200, bodyText: 'partial' });
+    expect(result.durationMs).toBeLessThan(1_500);
+  });
+
+  it('reads only the first 4096 bytes of a 5 MB response', async () => {
+    const result = expectOk(await client.post({ url: `${base}/huge`, timeoutMs: 5_000 }));
+    expect(result.bodyText).toBe('x'.repeat(4096));
+  });
+
+  it('stops reading an endless response at the cap and drops the connection', async () => {
+    const result = expectOk(await client.post({ url: `${base}/endless`, timeoutMs: 10_000, maxResponseBytes: 100 }));
+    expect(result.bodyText).toBe('y'.repeat(100));
+    expect(result.durationMs).toBeLessThan(5_000);
+    await expect.poll(() => endlessClosed, { timeout: 2_000 }).toBe(1);
+  });
+
+  it('never splits a UTF-8 character at the cap', async () => {
+    const result = expectOk(await client.post({ url: `${base}/utf8`, timeoutMs: 2_000, maxResponseBytes: 5 }));
+    expect(result.bodyText).toBe('éé');
+  });
+
+  it('reports a refused connection', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const result = expectFailure(await client.post({ url: `http://127.0.0.1:${port}/`, timeoutMs: 2_000 }));
+    expect(result.code).toBe('connection');
+    expect(result.error).toContain('ECONNREFUSED');
+  });
+
+  it('refuses non-http schemes that axios would otherwise handle itself', async () => {
+    for (const url of ['data:text/plain,hello', 'file:///etc/passwd']) {
+      expect(expectFailure(await client.post({ url, timeoutMs: 1_000 })).code).toBe('ssrf');
+    }
+  });
+
+  it('ignores proxy environment variables', async () => {
+    const saved = {
+      http_proxy: process.env.http_proxy,
+      no_proxy: process.env.no_proxy,
+      NO_PROXY: process.env.NO_PROXY,
+    };
+    // A proxy that refuses connections: using it would turn the 200 into a connection failure.
+    Object.assign(process.env, { http_proxy: 'http://127.0.0.1:9/', no_proxy: '', NO_PROXY: '' });
+    try {
+      expect(expectOk(await client.post({ url: `${base}/echo`, timeoutMs: 2_000 })).statusCode).toBe(200);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  describe('through the SSRF guard', () => {
+    it('refuses a loopback receiver that is not allow-listed', async () => {
+      const strictAgents = createGuardedAgents({ allowList: parseAllowList([]) });
+      const strict = new OutboundHttpClient(axios.create(), strictAgents);
+      const result = expectFailure(await strict.post({ url: `${base}/echo`, body: '{}', timeoutMs: 2_000 }));
+      expect(result.code).toBe('ssrf');
+      expect(result.error).toContain('loopback');
+      expect(hits.get('/echo')).toBeUndefined();
+      strictAgents.httpAgent.destroy();
+    });
+
+    it('refuses a hostname that resolves to loopback at connect time', async () => {
+      const resolve: HostResolver = () => Promise.resolve(['127.0.0.1']);
+      const strictAgents = createGuardedAgents({ allowList: parseAllowList([]), resolve });
+      const strict = new OutboundHttpClient(axios.create(), strictAgents);
+      const port = new URL(base).port;
+      const result = expectFailure(await strict.post({ url: `http://rebind.invalid:${port}/echo`, timeoutMs: 2_000 }));
+      expect(result).toMatchObject({ code: 'ssrf' });
+      expect(result.error).toContain('rebind.invalid resolves to a forbidden address (loopback address)');
+      strictAgents.httpAgent.destroy();
+    });
+  });
+});
