@@ -1,0 +1,2 @@
+export { createFlow, sayFlow } from './flow.factory.js';
+export { createEndpoint, createEndpointApiKey, DEFAULT_WEBHOOK_URL } from './endpoint.factory.js';
