@@ -62,6 +62,8 @@ export class CreatePipelineSchema1795847400000 implements MigrationInterface {
         body text NOT NULL,
         status text NOT NULL DEFAULT 'pending',
         attempt_count integer NOT NULL DEFAULT 0,
+        -- attempt_count when the current retry round began (a manual retry starts a new round of the schedule)
+        round_start integer NOT NULL DEFAULT 0,
         next_attempt_at timestamptz NOT NULL DEFAULT now(),
         lease_owner text,
         lease_expires_at timestamptz,

@@ -1,8 +1,11 @@
-import type { LogLevel as NestLogLevel } from '@nestjs/common';
+import { Logger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module.js';
+import { sendProblem } from './common/filters/problem.filter.js';
+import { NotJsonError } from './common/errors/common.errors.js';
+import { hasBody, isJsonContentType } from './common/http/json-body.js';
 import { mountOpenApi } from './common/http/openapi.js';
 import { createValidationPipe } from './common/validation/validation.js';
 import type { AppConfig, LogLevel } from './config/app-config.js';
@@ -29,6 +32,19 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bufferLogs: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  const logger = new Logger('Http');
+  // The admin API takes JSON bodies only (ingestion has its own, stricter guard).
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (
+      request.url.startsWith('/api/') &&
+      hasBody(request.headers) &&
+      !isJsonContentType(request.headers['content-type'])
+    ) {
+      sendProblem(new NotJsonError(), request, reply, logger);
+      return;
+    }
+    done();
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

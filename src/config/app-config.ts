@@ -17,6 +17,13 @@ export interface AppConfig {
   readonly databasePoolSize: number;
   /** Size of the transformer/code-node worker pool. */
   readonly sandboxWorkers: number;
+  /**
+   * How long a claimed session or delivery stays owned by this instance without renewal. After a crash, other
+   * instances take the work over once it expires.
+   */
+  readonly leaseMs: number;
+  /** How often each instance looks for work whose owner died or whose retry is due. */
+  readonly sweepIntervalMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;

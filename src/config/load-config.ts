@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { type AppConfig } from './app-config.js';
+import { parseAllowList } from '../modules/delivery/http/ssrf-policy.js';
 import { EnvSchema } from './env.schema.js';
 
 export class ConfigError extends Error {
@@ -28,6 +29,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (schema.DATABASE_URL && encryptionKey === null) {
     problems.push('ENCRYPTION_KEY: is required when DATABASE_URL is set');
   }
+  try {
+    parseAllowList(splitList(schema.WEBHOOK_ALLOWED_HOSTS));
+  } catch (error) {
+    problems.push(
+      `WEBHOOK_ALLOWED_HOSTS: ${error instanceof Error ? error.message : 'is not a list of hosts, IPs or CIDRs'}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const port = schema.PORT ?? 3000;
@@ -44,6 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: schema.LOG_LEVEL ?? 'info',
     databasePoolSize: schema.DATABASE_POOL_SIZE ?? 10,
     sandboxWorkers: schema.SANDBOX_WORKERS ?? 2,
+    leaseMs: schema.PIPELINE_LEASE_MS ?? 15_000,
+    sweepIntervalMs: schema.PIPELINE_SWEEP_INTERVAL_MS ?? 1_000,
   });
 }
 

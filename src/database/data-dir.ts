@@ -4,8 +4,13 @@ import { join } from 'node:path';
 import { parseEncryptionKey } from '../config/load-config.js';
 
 export class DataDirLockedError extends Error {
-  constructor(readonly lockPath: string, readonly ownerPid: number) {
-    super(`DATA_DIR is in use by process ${ownerPid} (lock file ${lockPath}); refusing to start a second instance on it`);
+  constructor(
+    readonly lockPath: string,
+    readonly ownerPid: number,
+  ) {
+    super(
+      `DATA_DIR is in use by process ${ownerPid} (lock file ${lockPath}); refusing to start a second instance on it`,
+    );
     this.name = 'DataDirLockedError';
   }
 }
@@ -29,7 +34,8 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const ownerPid = Number(readFileSync(lockPath, 'utf8'));
-      if (Number.isInteger(ownerPid) && ownerPid > 0 && isAlive(ownerPid)) throw new DataDirLockedError(lockPath, ownerPid);
+      if (Number.isInteger(ownerPid) && ownerPid > 0 && isAlive(ownerPid))
+        throw new DataDirLockedError(lockPath, ownerPid);
       unlinkSync(lockPath);
     }
   }

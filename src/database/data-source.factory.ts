@@ -20,7 +20,8 @@ export async function buildDataSourceOptions(settings: DataSourceSettings): Prom
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // Errors reach our own logs through the callers; TypeORM's would print query parameters (user data).
+    logging: false,
     extra: {
       max: settings.poolSize,
       connectionTimeoutMillis: 5_000,
@@ -35,7 +36,12 @@ export async function buildDataSourceOptions(settings: DataSourceSettings): Prom
  * Runs pending migrations under an advisory lock, so instances starting together on one PostgreSQL take
  * turns instead of racing to create the same tables.
  */
-export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+export async function runMigrations(
+  dataSource: DataSource,
+  options: { lock: boolean } = { lock: true },
+): Promise<string[]> {
+  if (!options.lock)
+    return (await dataSource.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {

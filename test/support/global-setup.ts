@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEMPLATE_PGDATA, TEST_TMP_ROOT } from './paths.js';
 

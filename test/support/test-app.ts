@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface TestResponse<T = any> {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | number | undefined>;
   body: T;
   text: string;
 }
@@ -29,7 +29,7 @@ export interface TestApp {
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>>;
   /** A request to the admin API with the admin key. */
   admin<T = any>(method: string, path: string, body?: unknown): Promise<TestResponse<T>>;
-  /** Stops the app; drops the database unless `keepDatabase`. */
+  /** Stops the app; drops its database unless `keepDatabase` (to start another app on it). */
   close(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
@@ -84,11 +84,10 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
     baseUrl: `http://127.0.0.1:${port}`,
     adminKey,
     request,
-    admin: (method, path, body) =>
-      request(method, path, { body, headers: { authorization: `Bearer ${adminKey}` } }),
+    admin: (method, path, body) => request(method, path, { body, headers: { authorization: `Bearer ${adminKey}` } }),
     async close(closeOptions = {}) {
       await app.close();
-      if (!closeOptions.keepDatabase && !options.db) await db.drop();
+      if (!closeOptions.keepDatabase) await db.drop();
     },
   };
 }

@@ -23,7 +23,12 @@ export async function createTestDatabase(kind = testDatabaseKind()): Promise<Tes
   const dataDir = mkdtempSync(join(TEST_TMP_ROOT, 'data-'));
   if (kind === 'embedded') {
     cpSync(TEMPLATE_PGDATA, join(dataDir, 'pgdata'), { recursive: true });
-    return { kind, databaseUrl: null, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      kind,
+      databaseUrl: null,
+      dataDir,
+      drop: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
+    };
   }
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');

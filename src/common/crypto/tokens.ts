@@ -17,8 +17,11 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-/** What lists show instead of a key: its prefix and last four characters. */
+/**
+ * What lists show instead of a key: our prefix (when it is one of ours) and the last four characters. The random
+ * part is base64url and may itself contain '_', so the prefix is matched, not searched for.
+ */
 export function previewApiKey(key: string): string {
-  const cut = key.lastIndexOf('_') + 1;
-  return `${key.slice(0, cut)}…${key.slice(-4)}`;
+  const prefix = /^hf_(admin|ep)_/.exec(key)?.[0] ?? '';
+  return `${prefix}…${key.slice(-4)}`;
 }

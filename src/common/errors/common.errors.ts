@@ -5,6 +5,7 @@ export enum CommonErrorCode {
   RouteNotFound = 'route-not-found',
   Unauthorized = 'unauthorized',
   DatabaseUnavailable = 'database-unavailable',
+  UnsupportedMediaType = 'unsupported-media-type',
 }
 
 export class ValidationFailedError extends DomainError {
@@ -16,5 +17,11 @@ export class ValidationFailedError extends DomainError {
 export class UnauthorizedError extends DomainError {
   constructor(message = 'A valid API key is required.') {
     super('unauthorized', CommonErrorCode.Unauthorized, message);
+  }
+}
+
+export class NotJsonError extends DomainError {
+  constructor() {
+    super('unsupported_media_type', CommonErrorCode.UnsupportedMediaType, 'The request body must be application/json.');
   }
 }

@@ -18,7 +18,10 @@ export class ProblemFilter implements ExceptionFilter {
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
   const { problem, headers, unexpected } = toProblem(error, String(request.id));
   if (unexpected) {
-    logger.error(`${request.method} ${request.routeOptions?.url ?? 'unknown route'} failed (request ${request.id})`, error instanceof Error ? error.stack : String(error));
+    logger.error(
+      `${request.method} ${request.routeOptions?.url ?? 'unknown route'} failed (request ${request.id})`,
+      error instanceof Error ? error.stack : String(error),
+    );
   }
   if (reply.sent) return;
   void reply.status(problem.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(problem);

@@ -96,28 +96,51 @@ function fromFastifyError(error: unknown, requestId: string): ProblemResponse | 
     FST_ERR_CTP_INVALID_JSON_BODY: ['invalid-json', 'The request body is not valid JSON.'],
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid-request', 'The Content-Length header does not match the body.'],
   };
-  const [type, detail] =
-    known[String(code)] ?? (error instanceof SyntaxError ? known.FST_ERR_CTP_INVALID_JSON_BODY : undefined) ?? [
+  const [type, detail] = known[String(code)] ??
+    (error instanceof SyntaxError ? known.FST_ERR_CTP_INVALID_JSON_BODY : undefined) ?? [
       'invalid-request',
       'The request could not be read.',
     ];
   return { problem: problem(statusCode, type, detail, requestId), headers: {}, unexpected: false };
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08006',
+  '08001',
+  '08003',
+  '08004',
+]);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message, driverError } = error as { code?: unknown; message?: unknown; driverError?: unknown };
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) {
+  if (
+    typeof message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      message,
+    )
+  ) {
     return true;
   }
   return driverError !== undefined && driverError !== error && isDatabaseUnavailable(driverError);
 }
 
 function problem(status: number, code: string, detail: string, requestId: string): Problem {
-  return { type: `urn:hookflow:problem:${code}`, title: HttpStatus[status] ? titleOf(status) : 'Error', status, detail, requestId };
+  return {
+    type: `urn:hookflow:problem:${code}`,
+    title: HttpStatus[status] ? titleOf(status) : 'Error',
+    status,
+    detail,
+    requestId,
+  };
 }
 
 function titleOf(status: number): string {

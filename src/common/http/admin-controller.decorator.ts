@@ -8,7 +8,7 @@ export const ADMIN_API_PREFIX = 'api/v1';
 /** An admin API controller: under /api/v1, behind an admin API key, documented under `tag`. */
 export function AdminController(path: string, tag: string): ClassDecorator {
   return applyDecorators(
-    Controller(`${ADMIN_API_PREFIX}/${path}`),
+    Controller(path ? `${ADMIN_API_PREFIX}/${path}` : ADMIN_API_PREFIX),
     ApiTags(tag),
     ApiBearerAuth('bearer'),
     ApiSecurity('apiKey'),

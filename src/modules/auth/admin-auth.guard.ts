@@ -11,7 +11,8 @@ export class AdminAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const presented = presentedKey(request);
-    if (!presented) throw new UnauthorizedError('Send an admin API key as "Authorization: Bearer <key>" or "X-API-Key".');
+    if (!presented)
+      throw new UnauthorizedError('Send an admin API key as "Authorization: Bearer <key>" or "X-API-Key".');
     if (!(await this.apiKeys.verify(presented))) throw new UnauthorizedError('The API key is not valid.');
     return true;
   }

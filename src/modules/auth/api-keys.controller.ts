@@ -1,5 +1,12 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+} from '@nestjs/swagger';
 import { AdminController } from '../../common/http/admin-controller.decorator.js';
 import { ProblemDto, UuidParamDto } from '../../common/http/problem.dto.js';
 import { PageQueryDto } from '../../common/pagination/pagination.js';

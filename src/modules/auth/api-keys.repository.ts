@@ -20,7 +20,11 @@ export class ApiKeysRepository {
   }
 
   page(after: Keyset | null, limit: number): Promise<ApiKeyEntity[]> {
-    const query = this.keys.createQueryBuilder('k').orderBy('k.created_at', 'ASC').addOrderBy('k.id', 'ASC').limit(limit);
+    const query = this.keys
+      .createQueryBuilder('k')
+      .orderBy('k.created_at', 'ASC')
+      .addOrderBy('k.id', 'ASC')
+      .limit(limit);
     if (after) query.where('(k.created_at, k.id) > (:createdAt, :id)', after);
     return query.getMany();
   }
@@ -35,11 +39,15 @@ export class ApiKeysRepository {
    * `whenMissing`: insert unless this very key exists (ADMIN_API_KEY); `whenEmpty`: insert only into an empty table
    * (the generated first key). Returns whether it inserted.
    */
-  insertBootstrapKey(key: Pick<ApiKeyEntity, 'name' | 'keyHash' | 'keyPreview'>, rule: 'whenMissing' | 'whenEmpty'): Promise<boolean> {
+  insertBootstrapKey(
+    key: Pick<ApiKeyEntity, 'name' | 'keyHash' | 'keyPreview'>,
+    rule: 'whenMissing' | 'whenEmpty',
+  ): Promise<boolean> {
     return this.keys.manager.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_ID]);
       const repository = manager.getRepository(ApiKeyEntity);
-      const blocking = rule === 'whenMissing' ? await repository.countBy({ keyHash: key.keyHash }) : await repository.count();
+      const blocking =
+        rule === 'whenMissing' ? await repository.countBy({ keyHash: key.keyHash }) : await repository.count();
       if (blocking > 0) return false;
       await repository.save(repository.create(key));
       return true;

@@ -16,7 +16,10 @@ export class ApiKeyResponseDto {
   @ApiProperty({ example: 'ci-deployer' })
   name: string;
 
-  @ApiProperty({ example: 'hf_admin_…x9Qa', description: 'Prefix and last characters; the key itself is never shown again.' })
+  @ApiProperty({
+    example: 'hf_admin_…x9Qa',
+    description: 'Prefix and last characters; the key itself is never shown again.',
+  })
   keyPreview: string;
 
   @ApiProperty({ format: 'date-time' })
@@ -32,6 +35,10 @@ export class ApiKeyPageDto {
   @ApiProperty({ type: [ApiKeyResponseDto] })
   items: ApiKeyResponseDto[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+  })
   nextCursor: string | null;
 }
