@@ -8,7 +8,8 @@ const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 /** A hookflow server in its own process (built dist/main.js), for crash and restart tests. */
 export class AppProcess {
   output = '';
-  private exited: Promise<number | null>;
+  /** Resolves with the exit code, or the signal's name when the process ended by a signal. */
+  private exited: Promise<number | string>;
 
   private constructor(
     readonly child: ChildProcess,
@@ -16,7 +17,7 @@ export class AppProcess {
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   }
 
   static async start(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<AppProcess> {
@@ -45,7 +46,7 @@ export class AppProcess {
     throw new Error(`app not ready in ${timeoutMs} ms:\n${this.output}`);
   }
 
-  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | string> {
     this.child.kill(signal);
     return this.exited;
   }
