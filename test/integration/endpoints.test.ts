@@ -508,6 +508,7 @@ describe('endpoints', () => {
         nluConnector: 'builtin',
         dataProtection: DEFAULTS.dataProtection,
         transformer: DEFAULTS.transformer,
+        transformerJs: null,
         delivery: DEFAULTS.delivery,
         rateLimit: { perSecond: 2.5, burst: 3 },
         updatedAt: expect.any(Date),

@@ -6,6 +6,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { AdminController } from '../../common/http/admin-controller.decorator.js';
 import { ProblemDto, UuidParamDto } from '../../common/http/problem.dto.js';
@@ -15,6 +16,7 @@ import { EndpointPageDto, EndpointResponseDto, EndpointWithSecretResponseDto } f
 import { EndpointConfigService } from './endpoint-config.service.js';
 
 const BAD_INPUT = 'Invalid fields, an unknown `flowId`, or a `webhookUrl` the SSRF guard refuses; `errors` names each.';
+const BAD_CODE = 'The transformer code does not compile: `errors[0]` names `transformer.code` with line and column.';
 
 @AdminController('endpoints', 'Endpoints')
 export class EndpointConfigController {
@@ -24,6 +26,7 @@ export class EndpointConfigController {
   @ApiOperation({ operationId: 'createEndpoint', summary: 'Create an endpoint (returns its signing secret once)' })
   @ApiCreatedResponse({ type: EndpointWithSecretResponseDto })
   @ApiBadRequestResponse({ type: ProblemDto, description: BAD_INPUT })
+  @ApiUnprocessableEntityResponse({ type: ProblemDto, description: BAD_CODE })
   create(@Body() dto: CreateEndpointDto): Promise<EndpointWithSecretResponseDto> {
     return this.endpoints.create(dto);
   }
@@ -52,6 +55,7 @@ export class EndpointConfigController {
   })
   @ApiOkResponse({ type: EndpointResponseDto })
   @ApiBadRequestResponse({ type: ProblemDto, description: BAD_INPUT })
+  @ApiUnprocessableEntityResponse({ type: ProblemDto, description: BAD_CODE })
   @ApiNotFoundResponse({ type: ProblemDto })
   update(@Param() { id }: UuidParamDto, @Body() dto: UpdateEndpointDto): Promise<EndpointResponseDto> {
     return this.endpoints.patch(id, dto);

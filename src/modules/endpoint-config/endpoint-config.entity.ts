@@ -52,6 +52,13 @@ export class EndpointEntity {
   @Column({ type: 'jsonb' })
   transformer: TransformerSettings;
 
+  /**
+   * `transformer.code` transpiled and checked on save; null when there is no code. Only the pipeline reads it
+   * (`select: false` keeps it out of admin reads, where it would be dead weight).
+   */
+  @Column({ name: 'transformer_js', type: 'text', nullable: true, select: false })
+  transformerJs: string | null;
+
   @Column({ type: 'jsonb' })
   delivery: DeliverySettings;
 

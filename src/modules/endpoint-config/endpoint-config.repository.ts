@@ -22,6 +22,7 @@ const RUNTIME_COLUMNS: FindOptionsSelect<EndpointEntity> = {
   nluConnector: true,
   dataProtection: true,
   transformer: true,
+  transformerJs: true,
   delivery: true,
   rateLimit: true,
   updatedAt: true,

@@ -22,8 +22,9 @@ import type { EndpointEntity } from './endpoint-config.entity.js';
 import { EndpointNotFoundError } from './endpoint-config.errors.js';
 import { EndpointConfigRepository, type EndpointRow, isMissingFlowError } from './endpoint-config.repository.js';
 import { toEndpointResponse, toRuntimeConfig } from './endpoint-mapper.js';
-import { mergeEndpointPatch, newEndpointSettings } from './endpoint-patch.js';
+import { mergeEndpointPatch, newEndpointSettings, patchedTransformerJs } from './endpoint-patch.js';
 import type { EndpointRuntimeConfig } from './endpoint-runtime-config.js';
+import { compileTransformerCode } from './transformer-code.js';
 
 const URL_TOKEN_PATTERN = /^[0-9a-f]{64}$/;
 const NO_SUCH_FLOW: FieldError = { field: 'flowId', message: 'no flow with this id' };
@@ -52,9 +53,12 @@ export class EndpointConfigService implements OnModuleInit {
 
   async create(dto: CreateEndpointDto): Promise<EndpointWithSecretResponseDto> {
     await this.checkReferences(dto.flowId, dto.webhookUrl);
+    const settings = newEndpointSettings(dto, this.box);
+    const transformerJs = compileTransformerCode(settings.transformer.code);
     const signingSecret = generateSigningSecret();
     const row: EndpointRow = {
-      ...newEndpointSettings(dto, this.box),
+      ...settings,
+      transformerJs,
       urlToken: generateUrlToken(),
       signingSecretEnc: this.box.seal(signingSecret),
     };
@@ -74,8 +78,12 @@ export class EndpointConfigService implements OnModuleInit {
   /** JSON merge patch; the flow and the webhook URL are checked only when the patch changes them. */
   async patch(id: string, patch: UpdateEndpointDto): Promise<EndpointResponseDto> {
     await this.checkReferences(patch.flowId, patch.webhookUrl);
+    const transformerJs = patchedTransformerJs(patch);
     const result = await this.repository
-      .updateLocked(id, (current) => mergeEndpointPatch(current, patch, this.box))
+      .updateLocked(id, (current) => ({
+        ...mergeEndpointPatch(current, patch, this.box),
+        ...(transformerJs === undefined ? {} : { transformerJs }),
+      }))
       .catch((error: unknown) => this.rethrowMissingFlow(error));
     return this.toResponse(this.afterChange(id, 'updated', result));
   }

@@ -11,6 +11,7 @@ import {
   effectiveRateLimit,
   withDefaults,
 } from './endpoint-settings.js';
+import { storedTransformerJs } from './transformer-code.js';
 
 /** The API view: secrets reduced to `basicAuthPasswordSet`; the signing secret is added only where it may be. */
 export function toEndpointResponse(entity: EndpointEntity, publicUrl: string): EndpointResponseDto {
@@ -37,6 +38,7 @@ export function toEndpointResponse(entity: EndpointEntity, publicUrl: string): E
 
 /** The pipeline view: secrets decrypted, defaults filled, the rate limit resolved. */
 export function toRuntimeConfig(row: EndpointRuntimeRow, box: SecretBox): EndpointRuntimeConfig {
+  const transformer = withDefaults(DEFAULT_TRANSFORMER, row.transformer);
   return {
     id: row.id,
     name: row.name,
@@ -52,7 +54,8 @@ export function toRuntimeConfig(row: EndpointRuntimeRow, box: SecretBox): Endpoi
     authMethod: row.authMethod,
     nluConnector: row.nluConnector,
     dataProtection: withDefaults(DEFAULT_DATA_PROTECTION, row.dataProtection),
-    transformer: withDefaults(DEFAULT_TRANSFORMER, row.transformer),
+    transformer,
+    transformerJs: storedTransformerJs(transformer.code, row.transformerJs),
     delivery: withDefaults(DEFAULT_DELIVERY, row.delivery),
     rateLimit: effectiveRateLimit(withDefaults(DEFAULT_RATE_LIMIT, row.rateLimit)),
     updatedAt: row.updatedAt,

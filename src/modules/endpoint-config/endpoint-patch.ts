@@ -10,12 +10,13 @@ import {
   DEFAULT_TRANSFORMER,
   withDefaults,
 } from './endpoint-settings.js';
+import { compileTransformerCode } from './transformer-code.js';
 
 /** A new endpoint's columns from a validated create body: defaults filled in, the password sealed. */
 export function newEndpointSettings(
   dto: CreateEndpointDto,
   box: SecretBox,
-): Omit<EndpointRow, 'urlToken' | 'signingSecretEnc'> {
+): Omit<EndpointRow, 'urlToken' | 'signingSecretEnc' | 'transformerJs'> {
   return {
     name: dto.name,
     flowId: dto.flowId,
@@ -30,6 +31,17 @@ export function newEndpointSettings(
     delivery: withDefaults(DEFAULT_DELIVERY, dto.delivery),
     rateLimit: withDefaults(DEFAULT_RATE_LIMIT, dto.rateLimit),
   };
+}
+
+/**
+ * The compiled module a patch leads to: undefined when the patch leaves the code alone, null when it clears it.
+ * Compiled before the write (the code is in the patch itself), so a syntax error changes nothing.
+ */
+export function patchedTransformerJs(patch: UpdateEndpointDto): string | null | undefined {
+  if (patch.transformer === undefined) return undefined;
+  if (patch.transformer === null || patch.transformer.code === null) return null;
+  const code = patch.transformer.code;
+  return code === undefined ? undefined : compileTransformerCode(code);
 }
 
 /**

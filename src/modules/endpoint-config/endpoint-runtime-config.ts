@@ -25,6 +25,8 @@ export interface EndpointRuntimeConfig {
   nluConnector: NluConnector;
   dataProtection: DataProtectionSettings;
   transformer: TransformerSettings;
+  /** The compiled transformer module (see `compileTransformer`); null when the endpoint has no code. */
+  transformerJs: string | null;
   delivery: DeliverySettings;
   /** Null: unlimited. `burst` is already resolved (never null here). */
   rateLimit: { perSecond: number; burst: number } | null;

@@ -4,6 +4,7 @@ export enum IngestErrorCode {
   EndpointNotFound = 'endpoint-not-found',
   EndpointInactive = 'endpoint-inactive',
   WebhookKeyInvalid = 'webhook-key-invalid',
+  MethodNotAllowed = 'method-not-allowed',
 }
 
 export class UnknownEndpointTokenError extends DomainError {
@@ -24,6 +25,17 @@ export class WebhookKeyInvalidError extends DomainError {
       'unauthorized',
       IngestErrorCode.WebhookKeyInvalid,
       missing ? 'This endpoint requires an X-Webhook-Key header.' : 'The X-Webhook-Key is not valid for this endpoint.',
+    );
+  }
+}
+
+/** Only POST carries a message; other methods reach an endpoint only through its input transformer. */
+export class MethodNotAllowedError extends DomainError {
+  constructor(method: string) {
+    super(
+      'method_not_allowed',
+      IngestErrorCode.MethodNotAllowed,
+      `${method} is not allowed here: send messages with POST (other methods need an input transformer).`,
     );
   }
 }
