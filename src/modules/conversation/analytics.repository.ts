@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { SessionKey } from '../pipeline/session-key.js';
+import type { AnalyticsEvent, TransactionQuery } from './conversation-records.js';
+
+export interface EventCounts {
+  inputs: number;
+  outputs: number;
+  sessions: number;
+  users: number;
+}
+
+export interface DeliveryStats {
+  byStatus: { pending: number; delivered: number; dead: number };
+  /** Output created → delivered, over delivered outputs; null when none. */
+  latencyMs: { p50: number; p95: number; p99: number } | null;
+}
+
+/** Analytics events (one per input and per output) and the aggregate queries over them. */
+@Injectable()
+export class AnalyticsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insertMany(
+    tx: TransactionQuery,
+    rows: ReadonlyArray<{ key: SessionKey; event: AnalyticsEvent }>,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO analytics_events
+         (endpoint_id, user_id, session_id, kind, source, message_id, intent, intent_score, text, data, client_ip)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[],
+                            $8::float8[], $9::text[], $10::jsonb[], $11::text[])`,
+      [
+        rows.map(({ key }) => key.endpointId),
+        rows.map(({ key }) => key.userId),
+        rows.map(({ key }) => key.sessionId),
+        rows.map(({ event }) => event.kind),
+        rows.map(({ event }) => event.source),
+        rows.map(({ event }) => event.messageId),
+        rows.map(({ event }) => event.intent),
+        rows.map(({ event }) => event.intentScore),
+        rows.map(({ event }) => event.text),
+        rows.map(({ event }) => (event.data === null ? null : JSON.stringify(event.data))),
+        rows.map(({ event }) => event.clientIp),
+      ],
+    );
+  }
+
+  /** Range scan of IDX_ANALYTICS_ENDPOINT_CREATED; every column read is in the index. */
+  async counts(endpointId: string, from: Date, to: Date): Promise<EventCounts> {
+    const rows: Array<{ inputs: string; outputs: string; sessions: string; users: string }> =
+      await this.dataSource.query(
+        `SELECT count(*) FILTER (WHERE kind = 'input') AS inputs,
+                count(*) FILTER (WHERE kind = 'output') AS outputs,
+                count(DISTINCT (user_id, session_id)) AS sessions,
+                count(DISTINCT user_id) AS users
+         FROM analytics_events WHERE endpoint_id = $1 AND created_at >= $2 AND created_at < $3`,
+        [endpointId, from, to],
+      );
+    const row = rows[0];
+    return {
+      inputs: Number(row?.inputs ?? 0),
+      outputs: Number(row?.outputs ?? 0),
+      sessions: Number(row?.sessions ?? 0),
+      users: Number(row?.users ?? 0),
+    };
+  }
+
+  async topIntents(
+    endpointId: string,
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<Array<{ intent: string; count: number }>> {
+    const rows: Array<{ intent: string; count: string }> = await this.dataSource.query(
+      `SELECT intent, count(*) AS count FROM analytics_events
+       WHERE endpoint_id = $1 AND created_at >= $2 AND created_at < $3 AND kind = 'input' AND intent IS NOT NULL
+       GROUP BY intent ORDER BY count(*) DESC, intent LIMIT $4`,
+      [endpointId, from, to, limit],
+    );
+    return rows.map((row) => ({ intent: row.intent, count: Number(row.count) }));
+  }
+
+  /**
+   * Deliveries of outputs created in the range, from the outbox through IDX_OUTBOX_ENDPOINT_CREATED. Operational
+   * figures: reported whatever `useAnalytics` says, and gone once the retention purge removed the rows.
+   */
+  async deliveries(endpointId: string, from: Date, to: Date): Promise<DeliveryStats> {
+    const rows: Array<{ status: string; count: string; p50: number | null; p95: number | null; p99: number | null }> =
+      await this.dataSource.query(
+        `SELECT status, count(*) AS count,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50,
+                percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95,
+                percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99
+         FROM (SELECT status, (extract(epoch FROM finished_at - created_at) * 1000)::float8 AS latency_ms FROM outbox
+               WHERE endpoint_id = $1 AND created_at >= $2 AND created_at < $3) d
+         GROUP BY status`,
+        [endpointId, from, to],
+      );
+    const byStatus = { pending: 0, delivered: 0, dead: 0 };
+    let latencyMs: DeliveryStats['latencyMs'] = null;
+    for (const row of rows) {
+      if (row.status === 'pending' || row.status === 'delivered' || row.status === 'dead') {
+        byStatus[row.status] = Number(row.count);
+      }
+      if (row.status === 'delivered' && row.p50 !== null) {
+        latencyMs = { p50: round(row.p50), p95: round(Number(row.p95)), p99: round(Number(row.p99)) };
+      }
+    }
+    return { byStatus, latencyMs };
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(Number(ms) * 10) / 10;
+}

@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import type { DataProtectionSettings } from '../endpoint-config/endpoint-settings.js';
+import { AnalyticsRepository } from './analytics.repository.js';
+import { clientIpToStore } from './client-ip.util.js';
+import type {
+  AnalyticsEvent,
+  ConversationTurn,
+  RecordSource,
+  TransactionQuery,
+  TranscriptEntry,
+} from './conversation-records.js';
+import { TranscriptRepository } from './transcript.repository.js';
+
+/**
+ * Writes the transcript entries and analytics events of processed messages, as the endpoint's data
+ * protection settings allow, inside the session executor's transaction: a record exists exactly when the
+ * message's outcome was committed.
+ */
+@Injectable()
+export class ConversationRecorder {
+  constructor(
+    private readonly transcripts: TranscriptRepository,
+    private readonly analytics: AnalyticsRepository,
+  ) {}
+
+  /** Records many turns (of any sessions) with one statement per table. */
+  async recordMany(
+    tx: TransactionQuery,
+    turns: ReadonlyArray<{ dataProtection: DataProtectionSettings; turn: ConversationTurn }>,
+  ): Promise<void> {
+    const transcriptRows = turns
+      .filter(({ dataProtection }) => dataProtection.useConversations)
+      .flatMap(({ dataProtection, turn }) =>
+        transcriptEntries(turn, dataProtection).map((entry) => ({ key: turn.key, entry })),
+      );
+    const analyticsRows = turns
+      .filter(({ dataProtection }) => dataProtection.useAnalytics)
+      .flatMap(({ dataProtection, turn }) =>
+        analyticsEvents(turn, dataProtection).map((event) => ({ key: turn.key, event })),
+      );
+    await this.transcripts.insertMany(tx, transcriptRows);
+    await this.analytics.insertMany(tx, analyticsRows);
+  }
+}
+
+function inputSource(turn: ConversationTurn): RecordSource | null {
+  switch (turn.message.kind) {
+    case 'message':
+      return 'user';
+    case 'inject':
+      return 'inject';
+    case 'notify':
+      return null; // notify has no user input: only its output is recorded
+  }
+}
+
+function outputSource(turn: ConversationTurn): RecordSource {
+  return turn.message.kind === 'notify' ? 'notify' : 'bot';
+}
+
+export function transcriptEntries(turn: ConversationTurn, dataProtection: DataProtectionSettings): TranscriptEntry[] {
+  const entries: TranscriptEntry[] = [];
+  const source = inputSource(turn);
+  if (source) {
+    entries.push({
+      id: turn.message.id,
+      direction: 'input',
+      source,
+      inputId: null,
+      sequence: null,
+      text: turn.message.text,
+      data: turn.message.data,
+      intent: turn.intent?.name ?? null,
+      // Masked again here: idempotent, and covers a maskIPAddress switched on after the message was accepted.
+      clientIp: clientIpToStore(turn.message.clientIp, dataProtection),
+    });
+  }
+  for (const output of turn.outputs) {
+    entries.push({
+      id: output.id,
+      direction: 'output',
+      source: outputSource(turn),
+      inputId: output.inputId,
+      sequence: output.sequence,
+      text: output.content.text,
+      data: output.content.data,
+      intent: null,
+      clientIp: null,
+    });
+  }
+  return entries;
+}
+
+export function analyticsEvents(turn: ConversationTurn, dataProtection: DataProtectionSettings): AnalyticsEvent[] {
+  // maskAnalytics: the events keep counts, intents and timing, never what was said.
+  const content = (text: string | null, data: Record<string, unknown> | null) =>
+    dataProtection.maskAnalytics ? { text: null, data: null } : { text, data };
+  const events: AnalyticsEvent[] = [];
+  const source = inputSource(turn);
+  if (source) {
+    events.push({
+      kind: 'input',
+      source,
+      messageId: turn.message.id,
+      intent: turn.intent?.name ?? null,
+      intentScore: turn.intent?.score ?? null,
+      ...content(turn.message.text, turn.message.data),
+      clientIp: clientIpToStore(turn.message.clientIp, dataProtection),
+    });
+  }
+  for (const output of turn.outputs) {
+    events.push({
+      kind: 'output',
+      source: outputSource(turn),
+      messageId: output.id,
+      intent: null,
+      intentScore: null,
+      ...content(output.content.text, output.content.data),
+      clientIp: null,
+    });
+  }
+  return events;
+}

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { SessionKey } from '../pipeline/session-key.js';
+import type {
+  RecordDirection,
+  RecordSource,
+  StoredTranscriptEntry,
+  TransactionQuery,
+  TranscriptEntry,
+} from './conversation-records.js';
+
+/** Transcripts: what each conversation's user and bot said, in order, for endpoints with `useConversations`. */
+@Injectable()
+export class TranscriptRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Inserts in array order: `position` follows it, so an input precedes the outputs of its transaction. */
+  async insertMany(
+    tx: TransactionQuery,
+    rows: ReadonlyArray<{ key: SessionKey; entry: TranscriptEntry }>,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO transcript_entries
+         (id, endpoint_id, user_id, session_id, direction, source, input_id, sequence, text, data, intent, client_ip)
+       SELECT e.id, e.endpoint_id, e.user_id, e.session_id, e.direction, e.source, e.input_id, e.sequence, e.text, e.data,
+              e.intent, e.client_ip
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::int[],
+                   $9::text[], $10::jsonb[], $11::text[], $12::text[]) WITH ORDINALITY
+         AS e(id, endpoint_id, user_id, session_id, direction, source, input_id, sequence, text, data, intent, client_ip, ord)
+       ORDER BY e.ord`,
+      [
+        rows.map(({ entry }) => entry.id),
+        rows.map(({ key }) => key.endpointId),
+        rows.map(({ key }) => key.userId),
+        rows.map(({ key }) => key.sessionId),
+        rows.map(({ entry }) => entry.direction),
+        rows.map(({ entry }) => entry.source),
+        rows.map(({ entry }) => entry.inputId),
+        rows.map(({ entry }) => entry.sequence),
+        rows.map(({ entry }) => entry.text),
+        rows.map(({ entry }) => (entry.data === null ? null : JSON.stringify(entry.data))),
+        rows.map(({ entry }) => entry.intent),
+        rows.map(({ entry }) => entry.clientIp),
+      ],
+    );
+  }
+
+  /** One page of a session's transcript, oldest first, after `afterPosition` (exclusive). */
+  async page(key: SessionKey, afterPosition: string | null, limit: number): Promise<StoredTranscriptEntry[]> {
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT position, id, direction, source, input_id, sequence, text, data, intent, client_ip, created_at
+       FROM transcript_entries
+       WHERE endpoint_id = $1 AND user_id = $2 AND session_id = $3 AND ($4::bigint IS NULL OR position > $4::bigint)
+       ORDER BY position LIMIT $5`,
+      [key.endpointId, key.userId, key.sessionId, afterPosition, limit],
+    );
+    return rows.map((row) => ({
+      position: String(row.position),
+      id: row.id as string,
+      direction: row.direction as RecordDirection,
+      source: row.source as RecordSource,
+      inputId: row.input_id as string | null,
+      sequence: row.sequence as number | null,
+      text: row.text as string | null,
+      data: row.data as Record<string, unknown> | null,
+      intent: row.intent as string | null,
+      clientIp: row.client_ip as string | null,
+      createdAt: row.created_at as Date,
+    }));
+  }
+}
