@@ -3,9 +3,15 @@
 import { CreateAdminSchema1795847390114 } from './1795847390114-CreateAdminSchema.js';
 import { CreatePipelineSchema1795847400000 } from './1795847400000-CreatePipelineSchema.js';
 import { AddEndpointRateLimit1795847728049 } from './1795847728049-AddEndpointRateLimit.js';
+import { AddTransformerRuntimeData1795849374588 } from './1795849374588-AddTransformerRuntimeData.js';
+import { CreateConversationRecords1795849477012 } from './1795849477012-CreateConversationRecords.js';
+import { TuneInboxIndexes1795852315490 } from './1795852315490-TuneInboxIndexes.js';
 
 export const migrations = [
   CreateAdminSchema1795847390114,
   CreatePipelineSchema1795847400000,
   AddEndpointRateLimit1795847728049,
+  AddTransformerRuntimeData1795849374588,
+  CreateConversationRecords1795849477012,
+  TuneInboxIndexes1795852315490,
 ];

@@ -25,8 +25,10 @@ export async function buildDataSourceOptions(settings: DataSourceSettings): Prom
     extra: {
       max: settings.poolSize,
       connectionTimeoutMillis: 5_000,
-      // Fail fast on a stuck database instead of hanging requests forever.
+      // Fail fast on a stuck database instead of hanging requests forever: the server-side limit, and a
+      // client-side one for when the network itself stops answering (a partition sends no reset).
       statement_timeout: 30_000,
+      query_timeout: 35_000,
       application_name: 'hookflow',
     },
   };

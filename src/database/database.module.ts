@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { buildDataSourceOptions, runMigrations } from './data-source.factory.js';
 import { DatabaseHost } from './database-host.js';
+import { Sql } from './sql.js';
 
 /**
  * pglite-socket interleaves the extended-protocol messages (Parse/Bind/Execute) of concurrent connections on
@@ -42,6 +43,7 @@ class DatabaseHostModule {}
       },
     }),
   ],
-  exports: [DatabaseHostModule],
+  providers: [Sql],
+  exports: [DatabaseHostModule, Sql],
 })
 export class DatabaseModule {}

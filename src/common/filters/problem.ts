@@ -54,6 +54,9 @@ export function toProblem(error: unknown, requestId: string): ProblemResponse {
     // Nest wraps Fastify's own 4xx errors (body parsing, size, content type) with the original as `cause`.
     return fromFastifyError(error.cause, requestId) ?? fromHttpException(error, requestId);
   }
+  // Raised by Fastify's router itself (bad URL encoding, over-long parameters), before Nest is involved.
+  const routerError = fromFastifyError(error, requestId);
+  if (routerError) return routerError;
   if (isDatabaseUnavailable(error)) {
     return {
       problem: problem(503, 'database-unavailable', 'The database is unavailable; try again shortly.', requestId),
@@ -94,6 +97,8 @@ function fromFastifyError(error: unknown, requestId: string): ProblemResponse | 
     FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported-media-type', 'The request body must be application/json.'],
     FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid-json', 'The request body is empty but declared as JSON.'],
     FST_ERR_CTP_INVALID_JSON_BODY: ['invalid-json', 'The request body is not valid JSON.'],
+    FST_ERR_BAD_URL: ['invalid-url', 'The request URL is not validly encoded.'],
+    FST_ERR_MAX_PARAM_LENGTH: ['uri-too-long', 'A path parameter is too long.'],
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid-request', 'The Content-Length header does not match the body.'],
   };
   const [type, detail] = known[String(code)] ??
@@ -124,7 +129,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   if (
     typeof message === 'string' &&
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|Cannot use a pool after calling end/i.test(
       message,
     )
   ) {

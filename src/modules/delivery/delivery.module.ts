@@ -30,7 +30,12 @@ import { OutboxRepository } from './outbox.repository.js';
       useFactory: (http: HttpService, config: AppConfig) =>
         new OutboundHttpClient(
           http.axiosRef,
-          createGuardedAgents({ allowList: parseAllowList(config.webhookAllowedHosts) }),
+          // Idle sockets are kept up to the busy count, so bursts reuse connections instead of reopening them.
+          createGuardedAgents({
+            allowList: parseAllowList(config.webhookAllowedHosts),
+            maxSockets: 256,
+            maxFreeSockets: 256,
+          }),
         ),
     },
   ],

@@ -5,13 +5,17 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { PeriodicTask } from '../../common/concurrency/periodic-task.js';
 import { Semaphore } from '../../common/concurrency/semaphore.js';
+import { SessionLoops } from '../../common/concurrency/session-loops.js';
 import { APP_VERSION } from '../../common/http/openapi.js';
 import { InstanceId } from '../../common/instance-id.js';
+import { toStorableText } from '../../common/validation/storable-json.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { sessionKeyString, type SessionKey } from '../pipeline/session-key.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { SessionKey } from '../pipeline/session-key.js';
 import { DeliveryTargetSource, type DeliveryTarget } from './delivery-target.js';
-import { OutboundHttpClient } from './http/outbound-http.client.js';
+import { OutboundHttpClient, type OutboundResponse } from './http/outbound-http.client.js';
 import { OutboxRepository, type AttemptOutcome, type ClaimedDelivery } from './outbox.repository.js';
 import { isSuccessStatus, RetryPolicy } from './retry-policy.js';
 import { webhookHeaders } from './signer.js';
@@ -27,84 +31,101 @@ const USER_AGENT = `hookflow/${APP_VERSION}`;
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Delivery');
-  private readonly draining = new Map<string, Promise<void>>();
-  private readonly kickedWhileDraining = new Set<string>();
+  private readonly loops = new SessionLoops(
+    (key) => this.drain(key),
+    (key, error) => this.logger.error(`delivery loop failed for endpoint ${key.endpointId}: ${describe(error)}`),
+  );
+  private readonly poller: PeriodicTask;
   private readonly endpointSlots = new Map<string, Semaphore>();
-  private poller: NodeJS.Timeout | undefined;
-  private polling = false;
-  private stopping = false;
 
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly targets: DeliveryTargetSource,
     private readonly http: OutboundHttpClient,
     private readonly instance: InstanceId,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.poller = new PeriodicTask(
+      config.sweepIntervalMs,
+      async () => {
+        for (const key of await this.outbox.dueSessions(200)) this.kick(key);
+      },
+      (error) => this.logger.warn(`could not look for due deliveries: ${describe(error)}`),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.poller = setInterval(() => void this.poll(), this.config.sweepIntervalMs);
+    this.metrics.setOutboxDepthSource(() => this.outbox.pendingCountByEndpoint());
+    this.poller.start();
   }
 
   /** New outputs were committed for this session: deliver them now (the fast path). */
   kick(key: SessionKey): void {
-    if (this.stopping) return;
-    const id = sessionKeyString(key);
-    if (this.draining.has(id)) {
-      this.kickedWhileDraining.add(id);
-      return;
-    }
-    const run = this.drain(key)
-      .catch((error: unknown) =>
-        this.logger.error(`delivery loop failed for endpoint ${key.endpointId}: ${describe(error)}`),
-      )
-      .finally(() => {
-        this.draining.delete(id);
-        if (this.kickedWhileDraining.delete(id)) this.kick(key);
-      });
-    this.draining.set(id, run);
+    this.loops.kick(key);
   }
 
   private async drain(key: SessionKey): Promise<void> {
-    while (!this.stopping) {
+    while (!this.loops.isStopped) {
       const target = await this.targets.get(key.endpointId);
       if (!target) return;
-      const slots = this.slotsFor(key.endpointId, target.maxConcurrency);
-      // Take the endpoint slot before claiming, so a lease never ticks away while waiting for a slot.
-      await slots.acquire();
-      try {
-        // The lease outlives the request's own timeout by the pipeline lease, so only a dead owner loses it.
-        const claimed = await this.outbox.claimHead(key, this.instance.value, target.timeoutMs + this.config.leaseMs);
-        if (!claimed) return;
-        await this.attempt(claimed, target);
-      } finally {
-        slots.release();
-      }
+      const sent = await this.claimAndSend(key, target);
+      if (!sent) return;
+      // Recorded outside the endpoint slot: the slot bounds requests to the receiver, not our own bookkeeping.
+      await this.record(sent.delivery, target, sent.startedAt, sent.response);
     }
   }
 
-  private async attempt(delivery: ClaimedDelivery, target: DeliveryTarget): Promise<void> {
-    const attempt = delivery.attemptCount + 1;
-    const startedAt = new Date();
+  /** Holds one of the endpoint's slots from the claim until the receiver has answered. */
+  private async claimAndSend(
+    key: SessionKey,
+    target: DeliveryTarget,
+  ): Promise<{ delivery: ClaimedDelivery; startedAt: Date; response: OutboundResponse } | null> {
+    const slots = this.slotsFor(key.endpointId, target.maxConcurrency);
+    // Take the slot before claiming, so a lease never ticks away while waiting for a slot.
+    await slots.acquire();
+    try {
+      // The lease outlives the request's own timeout by the pipeline lease, so only a dead owner loses it.
+      const delivery = await this.outbox.claimHead(key, this.instance.value, target.timeoutMs + this.config.leaseMs);
+      if (!delivery) return null;
+      const startedAt = new Date();
+      const response = await this.http.post({
+        url: target.webhookUrl,
+        headers: this.headers(delivery, target),
+        body: delivery.body,
+        timeoutMs: target.timeoutMs,
+      });
+      return { delivery, startedAt, response };
+    } finally {
+      slots.release();
+    }
+  }
+
+  private headers(delivery: ClaimedDelivery, target: DeliveryTarget): Record<string, string> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
       ...webhookHeaders(target.signingSecret, delivery.id, delivery.body),
     };
     if (target.basicAuth) {
-      headers.authorization = `Basic ${Buffer.from(`${target.basicAuth.user}:${target.basicAuth.password}`).toString('base64')}`;
+      const credentials = `${target.basicAuth.user}:${target.basicAuth.password}`;
+      headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
     }
-    const response = await this.http.post({
-      url: target.webhookUrl,
-      headers,
-      body: delivery.body,
-      timeoutMs: target.timeoutMs,
-    });
+    return headers;
+  }
+
+  private async record(
+    delivery: ClaimedDelivery,
+    target: DeliveryTarget,
+    startedAt: Date,
+    response: OutboundResponse,
+  ): Promise<void> {
+    const attempt = delivery.attemptCount + 1;
     const delivered = response.ok && isSuccessStatus(response.statusCode);
     const outcome: AttemptOutcome = delivered
       ? { status: 'delivered' }
       : toOutcome(
-          new RetryPolicy([...target.retryScheduleSeconds]).decide({
+          new RetryPolicy(target.retryScheduleSeconds).decide({
             attempt: attempt - delivery.roundStart,
             statusCode: response.ok ? response.statusCode : undefined,
             retryAfterMs: response.ok ? response.retryAfterMs : undefined,
@@ -118,11 +139,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         startedAt,
         durationMs: response.durationMs,
         statusCode: response.ok ? response.statusCode : null,
-        error: response.ok ? (delivered ? null : `HTTP ${response.statusCode}`) : `${response.code}: ${response.error}`,
-        responseBody: response.ok ? response.bodyText : null,
+        error: response.ok
+          ? delivered
+            ? null
+            : `HTTP ${response.statusCode}`
+          : toStorableText(`${response.code}: ${response.error}`),
+        // A receiver may answer with any bytes; NUL cannot be stored in a text column.
+        responseBody: response.ok ? toStorableText(response.bodyText) : null,
       },
       outcome,
     );
+    this.metrics.observeDeliveryAttempt(delivery.endpointId, outcome.status, response.durationMs / 1000);
   }
 
   private slotsFor(endpointId: string, limit: number): Semaphore {
@@ -135,23 +162,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return slots;
   }
 
-  private async poll(): Promise<void> {
-    if (this.polling || this.stopping) return;
-    this.polling = true;
-    try {
-      for (const key of await this.outbox.dueSessions(200)) this.kick(key);
-    } catch (error) {
-      this.logger.warn(`could not look for due deliveries: ${describe(error)}`);
-    } finally {
-      this.polling = false;
-    }
-  }
-
   /** Finish what is in flight (bounded), then hand leases back so other instances continue at once. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.poller);
-    await Promise.race([Promise.allSettled(this.draining.values()), sleep(SHUTDOWN_GRACE_MS)]);
+    this.poller.stop();
+    await this.loops.stop(SHUTDOWN_GRACE_MS);
     await this.outbox.releaseAll(this.instance.value).catch((error: unknown) => {
       this.logger.warn(`could not release delivery leases: ${describe(error)}`);
     });
@@ -166,8 +180,4 @@ function toOutcome(decision: ReturnType<RetryPolicy['decide']>): AttemptOutcome 
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { SessionKey } from '../pipeline/session-key.js';
+import { Batcher } from '../../common/concurrency/batcher.js';
+import { Sql, statement } from '../../database/sql.js';
+import {
+  keyColumns,
+  rowKey,
+  sessionKeyString,
+  uniqueSorted,
+  type SessionKey,
+  type SessionKeyRow,
+} from '../pipeline/session-key.js';
 
 export type OutboxStatus = 'pending' | 'delivered' | 'dead';
 
@@ -11,6 +20,11 @@ export interface NewOutboxRow extends SessionKey {
   traceId: string | null;
   /** The exact JSON text POSTed on every attempt (the signature covers these bytes). */
   body: string;
+  /**
+   * What the flow (or notify) said, before any output transformer reshaped the body: recorded in the transcript
+   * and analytics, never stored in the outbox. Absent: recovered from `body`.
+   */
+  content?: { text: string | null; data: Record<string, unknown> | null };
 }
 
 export interface ClaimedDelivery extends SessionKey {
@@ -33,7 +47,60 @@ export interface AttemptRecord {
   responseBody: string | null;
 }
 
-const LEASE = (param: string) => `now() + make_interval(secs => ${param}::float8 / 1000)`;
+interface FinishedAttempt {
+  id: string;
+  owner: string;
+  attempt: AttemptRecord;
+  outcome: AttemptOutcome;
+}
+
+// The heads are looked up once (MATERIALIZED), then leased: without it the planner may re-run the lateral
+// head lookup for every pending row it joins against.
+const CLAIM_HEADS = statement(
+  'outbox_claim_heads',
+  `WITH h AS MATERIALIZED (
+     SELECT k.owner, k.lease_ms, head.id
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS k(e, u, s, owner, lease_ms)
+     CROSS JOIN LATERAL (SELECT id FROM outbox
+                         WHERE endpoint_id = k.e AND user_id = k.u AND session_id = k.s AND status = 'pending'
+                         ORDER BY sequence LIMIT 1) head)
+   UPDATE outbox o SET lease_owner = h.owner, lease_expires_at = now() + make_interval(secs => h.lease_ms::float8 / 1000)
+   FROM h
+   WHERE o.id = h.id AND o.status = 'pending' AND o.next_attempt_at <= now()
+     AND (o.lease_owner IS NULL OR o.lease_expires_at < now())
+   RETURNING o.id, o.endpoint_id, o.user_id, o.session_id, o.sequence, o.body, o.attempt_count, o.round_start`,
+);
+
+const DUE_SESSIONS = statement(
+  'outbox_due_sessions',
+  `SELECT endpoint_id, user_id, session_id FROM (
+     SELECT DISTINCT ON (endpoint_id, user_id, session_id)
+            endpoint_id, user_id, session_id, next_attempt_at, lease_owner, lease_expires_at
+     FROM outbox WHERE status = 'pending'
+     ORDER BY endpoint_id, user_id, session_id, sequence) heads
+   WHERE next_attempt_at <= now() AND (lease_owner IS NULL OR lease_expires_at < now())
+   LIMIT $1`,
+);
+
+// The attempt row and the outcome in one statement; only rows still leased by their finisher are updated.
+const FINISH_ATTEMPTS = statement(
+  'outbox_finish_attempts',
+  `WITH v AS (
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::int[], $6::int[], $7::text[],
+                          $8::text[], $9::text[], $10::float8[], $11::text[])
+       AS v(id, owner, attempt, started_at, duration_ms, status_code, error, response_body, status, delay_ms, last_error)),
+   attempts AS (
+     INSERT INTO delivery_attempts (outbox_id, attempt, started_at, duration_ms, status_code, error, response_body)
+     -- Only for rows that still exist: a conversation erased while its POST was in flight must not fail the batch.
+     SELECT v.id, v.attempt, v.started_at, v.duration_ms, v.status_code, v.error, v.response_body
+     FROM v JOIN outbox x ON x.id = v.id
+     ON CONFLICT (outbox_id, attempt) DO NOTHING)
+   UPDATE outbox o SET status = v.status, attempt_count = GREATEST(o.attempt_count, v.attempt),
+     next_attempt_at = now() + make_interval(secs => v.delay_ms / 1000),
+     lease_owner = NULL, lease_expires_at = NULL, last_status_code = v.status_code, last_error = v.last_error,
+     finished_at = CASE WHEN v.status = 'pending' THEN NULL ELSE now() END
+   FROM v WHERE o.id = v.id AND o.lease_owner = v.owner`,
+);
 
 /**
  * The outbox: one row per output, numbered per session. Ordering invariant: only a session's HEAD (its lowest
@@ -42,7 +109,15 @@ const LEASE = (param: string) => `now() + make_interval(secs => ${param}::float8
  */
 @Injectable()
 export class OutboxRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly claims = new Batcher<SessionKey & { owner: string; leaseMs: number }, ClaimedDelivery | null>(
+    (requests) => this.claimHeads(requests),
+  );
+  private readonly finishes = new Batcher<FinishedAttempt>((finishes) => this.finishMany(finishes));
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sql: Sql,
+  ) {}
 
   async insertMany(manager: EntityManager, rows: NewOutboxRow[]): Promise<void> {
     if (rows.length === 0) return;
@@ -65,67 +140,70 @@ export class OutboxRepository {
   /**
    * Leases the session's head if it is due and not leased. No SKIP LOCKED here: skipping a locked head would
    * hand out the next output first. A head being finished concurrently fails the re-checked status/lease
-   * conditions, and its finisher goes on with the session.
+   * conditions, and its finisher goes on with the session. Concurrent claims share one statement.
    */
-  async claimHead(key: SessionKey, owner: string, leaseMs: number): Promise<ClaimedDelivery | null> {
-    const [rows]: [Array<Record<string, unknown>>, number] = await this.dataSource.query(
-      `UPDATE outbox o SET lease_owner = $4, lease_expires_at = ${LEASE('$5')}
-       FROM (SELECT id FROM outbox
-             WHERE endpoint_id = $1 AND user_id = $2 AND session_id = $3 AND status = 'pending'
-             ORDER BY sequence LIMIT 1) head
-       WHERE o.id = head.id AND o.status = 'pending' AND o.next_attempt_at <= now()
-         AND (o.lease_owner IS NULL OR o.lease_expires_at < now())
-       RETURNING o.id, o.endpoint_id, o.user_id, o.session_id, o.sequence, o.body, o.attempt_count, o.round_start`,
-      [key.endpointId, key.userId, key.sessionId, owner, leaseMs],
-    );
-    const row = rows[0];
-    return row ? toClaimed(row) : null;
+  claimHead(key: SessionKey, owner: string, leaseMs: number): Promise<ClaimedDelivery | null> {
+    return this.claims.add({ ...key, owner, leaseMs });
   }
 
-  /** Sessions whose head is due and unleased: retries that came due, and work of instances that died. */
+  private async claimHeads(
+    requests: Array<SessionKey & { owner: string; leaseMs: number }>,
+  ): Promise<Array<ClaimedDelivery | null>> {
+    const unique = uniqueSorted(requests);
+    const { rows } = await this.sql.query<Record<string, unknown> & SessionKeyRow>(CLAIM_HEADS, [
+      ...keyColumns(unique),
+      unique.map((request) => request.owner),
+      unique.map((request) => request.leaseMs),
+    ]);
+    const claimed = new Map(rows.map((row) => [rowKey(row), toClaimed(row)]));
+    return requests.map((request) => claimed.get(sessionKeyString(request)) ?? null);
+  }
+
+  /**
+   * Sessions whose head is due and unleased: retries that came due, and work of instances that died. One pass
+   * over the pending-session index (DISTINCT ON picks each session's head), whatever the backlog's shape.
+   */
   async dueSessions(limit: number): Promise<SessionKey[]> {
-    const rows: Array<{ endpoint_id: string; user_id: string; session_id: string }> = await this.dataSource.query(
-      `SELECT o.endpoint_id, o.user_id, o.session_id FROM outbox o
-       WHERE o.status = 'pending' AND o.next_attempt_at <= now()
-         AND (o.lease_owner IS NULL OR o.lease_expires_at < now())
-         AND NOT EXISTS (SELECT 1 FROM outbox p
-                         WHERE p.endpoint_id = o.endpoint_id AND p.user_id = o.user_id AND p.session_id = o.session_id
-                           AND p.status = 'pending' AND p.sequence < o.sequence)
-       ORDER BY o.next_attempt_at LIMIT $1`,
-      [limit],
-    );
+    const { rows } = await this.sql.query<SessionKeyRow>(DUE_SESSIONS, [limit]);
     return rows.map((row) => ({ endpointId: row.endpoint_id, userId: row.user_id, sessionId: row.session_id }));
   }
 
-  /** Records the attempt and its outcome in one statement, fenced by our lease. */
-  async finishAttempt(id: string, owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void> {
-    const status = outcome.status === 'retry' ? 'pending' : outcome.status;
-    const delayMs = outcome.status === 'retry' ? outcome.delayMs : 0;
-    const lastError = outcome.status === 'dead' ? outcome.reason : attempt.error;
-    await this.dataSource.query(
-      `WITH attempt AS (
-         INSERT INTO delivery_attempts (outbox_id, attempt, started_at, duration_ms, status_code, error, response_body)
-         VALUES ($1, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (outbox_id, attempt) DO NOTHING)
-       UPDATE outbox SET status = $9, attempt_count = GREATEST(attempt_count, $3),
-         next_attempt_at = now() + make_interval(secs => $10::float8 / 1000),
-         lease_owner = NULL, lease_expires_at = NULL, last_status_code = $6, last_error = $11,
-         finished_at = CASE WHEN $9 = 'pending' THEN NULL ELSE now() END
-       WHERE id = $1 AND lease_owner = $2`,
-      [
-        id,
-        owner,
-        attempt.attempt,
-        attempt.startedAt,
-        attempt.durationMs,
-        attempt.statusCode,
-        attempt.error,
-        attempt.responseBody,
-        status,
-        delayMs,
-        lastError,
-      ],
+  /** Records the attempt and its outcome, fenced by our lease (concurrent finishes share one statement). */
+  finishAttempt(id: string, owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void> {
+    return this.finishes.add({ id, owner, attempt, outcome });
+  }
+
+  private async finishMany(finishes: FinishedAttempt[]): Promise<void[]> {
+    const values = finishes.map(({ id, owner, attempt, outcome }) => ({
+      id,
+      owner,
+      attempt,
+      status: outcome.status === 'retry' ? 'pending' : outcome.status,
+      delayMs: outcome.status === 'retry' ? outcome.delayMs : 0,
+      lastError: outcome.status === 'dead' ? outcome.reason : attempt.error,
+    }));
+    await this.sql.query(FINISH_ATTEMPTS, [
+      values.map((v) => v.id),
+      values.map((v) => v.owner),
+      values.map((v) => v.attempt.attempt),
+      values.map((v) => v.attempt.startedAt),
+      values.map((v) => v.attempt.durationMs),
+      values.map((v) => v.attempt.statusCode),
+      values.map((v) => v.attempt.error),
+      values.map((v) => v.attempt.responseBody),
+      values.map((v) => v.status),
+      values.map((v) => v.delayMs),
+      values.map((v) => v.lastError),
+    ]);
+    return [];
+  }
+
+  /** Outputs waiting for delivery per endpoint (the `hookflow_outbox_depth` gauge), via IDX_OUTBOX_PENDING_DUE. */
+  async pendingCountByEndpoint(): Promise<Map<string, number>> {
+    const rows: Array<{ endpoint_id: string; depth: string }> = await this.dataSource.query(
+      `SELECT endpoint_id, count(*) AS depth FROM outbox WHERE status = 'pending' GROUP BY endpoint_id`,
     );
+    return new Map(rows.map((row) => [row.endpoint_id, Number(row.depth)]));
   }
 
   /** Hands back what this instance holds (graceful shutdown), so others take it over at once. */

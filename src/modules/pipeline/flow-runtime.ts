@@ -10,6 +10,7 @@ import {
   type SessionState,
 } from '../flow/engine/index.js';
 import { FlowService } from '../flow/flow.service.js';
+import { SandboxCodeNodeRunner } from '../transformer/sandbox-code-node-runner.js';
 import { FlowHttpRequester } from './flow-http-requester.js';
 
 /** How long a flow edited on another instance may run in its old version here. */
@@ -28,8 +29,9 @@ export class FlowRuntime {
   constructor(
     private readonly flowService: FlowService,
     httpRequester: FlowHttpRequester,
+    codeRunner: SandboxCodeNodeRunner,
   ) {
-    this.engine = new FlowEngine({ loadFlow: (flowId) => this.load(flowId), httpRequester });
+    this.engine = new FlowEngine({ loadFlow: (flowId) => this.load(flowId), httpRequester, codeRunner });
   }
 
   run(endpoint: EndpointRuntimeConfig, session: unknown, input: FlowInput): Promise<FlowRunResult> {

@@ -5,17 +5,25 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { performance } from 'node:perf_hooks';
+import { PeriodicTask } from '../../common/concurrency/periodic-task.js';
+import { SessionLoops } from '../../common/concurrency/session-loops.js';
+import { DomainError } from '../../common/errors/domain-error.js';
 import { InstanceId } from '../../common/instance-id.js';
 import { isDatabaseUnavailable } from '../../common/filters/problem.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import type { ConversationTurn } from '../conversation/conversation-records.js';
+import { loggable, maskLine } from '../conversation/log-masking.util.js';
+import { contentFromWebhookBody } from '../conversation/output-content.util.js';
 import { DeliveryWorker } from '../delivery/delivery.worker.js';
-import { OutboxRepository } from '../delivery/outbox.repository.js';
+import type { EndpointRuntimeConfig } from '../endpoint-config/endpoint-runtime-config.js';
 import { EndpointDirectory } from '../endpoint-config/endpoint-directory.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { InboxRepository, type PendingMessage } from './inbox.repository.js';
+import { MessageCommitter } from './message-committer.js';
 import { MessageProcessor, type ProcessedMessage } from './message-processor.js';
 import { SessionRepository, type ClaimedSession } from './session.repository.js';
-import { sessionKeyString, type SessionKey } from './session-key.js';
+import type { SessionKey } from './session-key.js';
 
 const BATCH = 20;
 const SHUTDOWN_GRACE_MS = 7_000;
@@ -32,45 +40,39 @@ class LeaseLostError extends Error {}
 @Injectable()
 export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Executor');
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly kickedWhileRunning = new Set<string>();
-  private sweeper: NodeJS.Timeout | undefined;
-  private sweeping = false;
-  private stopping = false;
+  private readonly loops = new SessionLoops(
+    (key) => this.drain(key),
+    (key, error) => this.logger.error(`session loop failed on endpoint ${key.endpointId}: ${describe(error)}`),
+  );
+  private readonly sweeper: PeriodicTask;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly inbox: InboxRepository,
     private readonly sessions: SessionRepository,
-    private readonly outbox: OutboxRepository,
     private readonly processor: MessageProcessor,
     private readonly endpoints: EndpointDirectory,
     private readonly delivery: DeliveryWorker,
     private readonly instance: InstanceId,
+    private readonly committer: MessageCommitter,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.sweeper = new PeriodicTask(
+      config.sweepIntervalMs,
+      async () => {
+        for (const key of await this.inbox.strandedSessions(config.sweepIntervalMs, 200)) this.kick(key);
+      },
+      (error) => this.logger.warn(`could not look for stranded messages: ${describe(error)}`),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.sweeper = setInterval(() => void this.sweep(), this.config.sweepIntervalMs);
+    this.sweeper.start();
   }
 
   /** A message for this session was committed: process it now. */
   kick(key: SessionKey): void {
-    if (this.stopping) return;
-    const id = sessionKeyString(key);
-    if (this.running.has(id)) {
-      this.kickedWhileRunning.add(id);
-      return;
-    }
-    const run = this.drain(key)
-      .catch((error: unknown) =>
-        this.logger.error(`session loop failed on endpoint ${key.endpointId}: ${describe(error)}`),
-      )
-      .finally(() => {
-        this.running.delete(id);
-        if (this.kickedWhileRunning.delete(id)) this.kick(key);
-      });
-    this.running.set(id, run);
+    this.loops.kick(key);
   }
 
   private async drain(key: SessionKey): Promise<void> {
@@ -83,15 +85,21 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       return;
     }
     try {
+      let releaseRefused = false;
       for (;;) {
-        if (this.stopping) return;
+        if (this.loops.isStopped) return;
         const messages = await this.inbox.pendingForSession(key, BATCH);
         if (messages.length === 0) {
+          // Refused, then still nothing pending: the lease is not ours any more (the conversation was erased,
+          // or our lease expired and another instance took it). Stop instead of spinning.
+          if (releaseRefused) return;
           if (await this.sessions.releaseIfIdle(key, owner)) return;
+          releaseRefused = true;
           continue;
         }
+        releaseRefused = false;
         for (const message of messages) {
-          if (this.stopping) return;
+          if (this.loops.isStopped) return;
           session = await this.processOne(key, session, message);
         }
       }
@@ -99,64 +107,88 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       if (!(error instanceof LeaseLostError)) throw error;
       this.logger.warn(`lost the lease of a session on endpoint ${key.endpointId}; its new owner continues`);
     } finally {
-      if (this.stopping) await this.sessions.release(key, owner).catch(() => undefined);
+      if (this.loops.isStopped) await this.sessions.release(key, owner).catch(() => undefined);
     }
   }
 
   private async processOne(key: SessionKey, session: ClaimedSession, message: PendingMessage): Promise<ClaimedSession> {
     const endpoint = await this.endpoints.byId(key.endpointId);
     if (!endpoint) return session; // deleted: its rows are going away with it
+    const started = performance.now();
+    this.logInput(endpoint, key, message);
     let processed: ProcessedMessage | null = null;
     let failure: string | null = null;
     try {
       processed = await this.processor.process(endpoint, key, session, message);
     } catch (error) {
-      // A database outage is retried (the message stays pending); anything else would fail the same way
+      // A database or sandbox outage is retried (the message stays pending); anything else would fail the same way
       // every time, so the message is marked failed rather than blocking its session forever.
-      if (isDatabaseUnavailable(error)) throw error;
+      if (isDatabaseUnavailable(error) || (error instanceof DomainError && error.kind === 'unavailable')) throw error;
       failure = describe(error);
-      this.logger.error(`message ${message.id} on endpoint ${key.endpointId} failed: ${failure}`);
+      const line = `message ${message.id} on endpoint ${key.endpointId} failed: ${failure}`;
+      this.logger.error(maskLine(line, endpoint.dataProtection.maskLogging, { ...key, ...message }));
     }
     const next = processed?.session ?? session;
-    await this.dataSource.transaction(async (manager) => {
-      if (!(await this.sessions.save(manager, key, this.instance.value, this.config.leaseMs, next)))
-        throw new LeaseLostError();
-      await this.outbox.insertMany(manager, processed?.outputs ?? []);
-      await this.inbox.markProcessed(
-        manager,
-        message.id,
-        failure === null ? { status: 'done' } : { status: 'failed', error: failure },
-      );
+    const outputs = processed?.outputs ?? [];
+    const committed = await this.committer.commit({
+      key,
+      session: next,
+      messageId: message.id,
+      outcome: failure === null ? { status: 'done' } : { status: 'failed', error: failure },
+      outputs,
+      dataProtection: endpoint.dataProtection,
+      turn: toTurn(key, message, processed),
     });
-    if (processed && processed.outputs.length > 0) this.delivery.kick(key);
+    if (!committed) throw new LeaseLostError();
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics.observeMessageProcessed(endpoint.id, failure === null ? 'done' : 'failed', outputs.length, seconds);
+    if (outputs.length > 0) this.delivery.kick(key);
     return next;
   }
 
-  private async sweep(): Promise<void> {
-    if (this.sweeping || this.stopping) return;
-    this.sweeping = true;
-    try {
-      const stranded = await this.inbox.strandedSessions(this.config.sweepIntervalMs, 200);
-      for (const key of stranded) this.kick(key);
-    } catch (error) {
-      this.logger.warn(`could not look for stranded messages: ${describe(error)}`);
-    } finally {
-      this.sweeping = false;
-    }
+  /** Debug trace of each input; user data masked when the endpoint asks for it. */
+  private logInput(endpoint: EndpointRuntimeConfig, key: SessionKey, message: PendingMessage): void {
+    if (!Logger.isLevelEnabled('debug')) return;
+    const fields = {
+      userId: key.userId,
+      sessionId: key.sessionId,
+      kind: message.kind,
+      text: message.text,
+      data: message.data,
+    };
+    this.logger.debug(
+      `processing message ${message.id} on endpoint ${key.endpointId}: ${loggable(fields, endpoint.dataProtection.maskLogging)}`,
+    );
   }
 
   /** Stop taking work, let the message in hand finish (bounded), release the leases. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.sweeper);
-    await Promise.race([Promise.allSettled(this.running.values()), sleep(SHUTDOWN_GRACE_MS)]);
+    this.sweeper.stop();
+    await this.loops.stop(SHUTDOWN_GRACE_MS);
   }
+}
+
+/** The committed message as the conversation records see it. */
+function toTurn(key: SessionKey, message: PendingMessage, processed: ProcessedMessage | null): ConversationTurn {
+  return {
+    key,
+    message: {
+      id: message.id,
+      kind: message.kind,
+      text: message.text,
+      data: message.data,
+      clientIp: message.clientIp,
+    },
+    intent: processed?.intent ?? null,
+    outputs: (processed?.outputs ?? []).map((output) => ({
+      id: output.id,
+      sequence: output.sequence,
+      inputId: output.inputId,
+      content: output.content ?? contentFromWebhookBody(output.body),
+    })),
+  };
 }
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -9,3 +9,26 @@ export interface SessionKey {
 export function sessionKeyString(key: SessionKey): string {
   return JSON.stringify([key.endpointId, key.userId, key.sessionId]);
 }
+
+/** A session key as batched statements return it. */
+export interface SessionKeyRow {
+  endpoint_id: string;
+  user_id: string;
+  session_id: string;
+}
+
+export function rowKey(row: SessionKeyRow): string {
+  return sessionKeyString({ endpointId: row.endpoint_id, userId: row.user_id, sessionId: row.session_id });
+}
+
+/** One entry per session (a statement may touch a row only once), in a stable global order so that instances
+ * lock session rows in the same order and cannot deadlock each other. */
+export function uniqueSorted<K extends SessionKey>(keys: K[]): K[] {
+  const byKey = new Map(keys.map((key) => [sessionKeyString(key), key]));
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, key]) => key);
+}
+
+/** The three key columns as arrays, for `unnest($1::uuid[], $2::text[], $3::text[])`. */
+export function keyColumns(keys: SessionKey[]): [string[], string[], string[]] {
+  return [keys.map((key) => key.endpointId), keys.map((key) => key.userId), keys.map((key) => key.sessionId)];
+}

@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import type { SessionKey } from './session-key.js';
+import type { EntityManager } from 'typeorm';
+import { Batcher } from '../../common/concurrency/batcher.js';
+import { Sql, statement } from '../../database/sql.js';
+import {
+  keyColumns,
+  rowKey,
+  sessionKeyString,
+  uniqueSorted,
+  type SessionKey,
+  type SessionKeyRow,
+} from './session-key.js';
 
 export interface ClaimedSession {
   /** The flow engine's state; null for a new conversation. */
@@ -9,70 +18,121 @@ export interface ClaimedSession {
   lastSequence: number;
 }
 
-const LEASE = `now() + make_interval(secs => $5::float8 / 1000)`;
+interface OwnedKey extends SessionKey {
+  owner: string;
+  leaseMs: number;
+}
+
+const LEASE = (param: string) => `now() + make_interval(secs => ${param}::float8 / 1000)`;
+
+const CLAIM = statement(
+  'sessions_claim',
+  `INSERT INTO sessions AS s (endpoint_id, user_id, session_id, lease_owner, lease_expires_at)
+   SELECT k.e, k.u, k.s, k.owner, ${LEASE('k.lease_ms')}
+   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS k(e, u, s, owner, lease_ms)
+   ON CONFLICT (endpoint_id, user_id, session_id) DO UPDATE
+     SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at
+     WHERE s.lease_owner IS NULL OR s.lease_expires_at < now() OR s.lease_owner = EXCLUDED.lease_owner
+   RETURNING s.endpoint_id, s.user_id, s.session_id, s.state, s.last_sequence`,
+);
+
+// The idle check runs once per key (MATERIALIZED) on the pending-session index.
+const RELEASE_IF_IDLE = statement(
+  'sessions_release_if_idle',
+  `WITH idle AS MATERIALIZED (
+     SELECT k.e, k.u, k.s, k.owner
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS k(e, u, s, owner)
+     WHERE NOT EXISTS (
+       SELECT 1 FROM inbound_messages m
+       WHERE m.endpoint_id = k.e AND m.user_id = k.u AND m.session_id = k.s AND m.status = 'pending'))
+   UPDATE sessions s SET lease_owner = NULL, lease_expires_at = NULL
+   FROM idle k
+   WHERE s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s AND s.lease_owner = k.owner
+   RETURNING s.endpoint_id, s.user_id, s.session_id`,
+);
+
+const RELEASE = statement(
+  'sessions_release',
+  `UPDATE sessions SET lease_owner = NULL, lease_expires_at = NULL
+   WHERE endpoint_id = $1 AND user_id = $2 AND session_id = $3 AND lease_owner = $4`,
+);
 
 /**
  * Sessions: per-conversation state plus the lease that makes one instance at a time its processor.
  * Ordering rests on the lease: only the owner reads the session's pending messages and writes its state,
  * and every write is fenced by `lease_owner = me`, so an owner that lost its lease (it stalled past
- * expiry) cannot commit over its successor.
+ * expiry) cannot commit over its successor. Concurrent calls for different sessions are batched into one
+ * statement each (see Batcher).
  */
 @Injectable()
 export class SessionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly claims = new Batcher<OwnedKey, ClaimedSession | null>((keys) => this.claimMany(keys));
+  private readonly releases = new Batcher<OwnedKey, boolean>((keys) => this.releaseIdleMany(keys));
+
+  constructor(private readonly sql: Sql) {}
 
   /** Creates the session if new and takes its lease if free, expired, or already ours. Null when another instance holds it. */
-  async claim(key: SessionKey, owner: string, leaseMs: number): Promise<ClaimedSession | null> {
-    const rows: Array<{ state: unknown; last_sequence: number }> = await this.dataSource.query(
-      `INSERT INTO sessions AS s (endpoint_id, user_id, session_id, lease_owner, lease_expires_at)
-       VALUES ($1, $2, $3, $4, ${LEASE})
-       ON CONFLICT (endpoint_id, user_id, session_id) DO UPDATE
-         SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at
-         WHERE s.lease_owner IS NULL OR s.lease_expires_at < now() OR s.lease_owner = EXCLUDED.lease_owner
-       RETURNING s.state, s.last_sequence`,
-      [key.endpointId, key.userId, key.sessionId, owner, leaseMs],
-    );
-    const row = rows[0];
-    return row ? { state: row.state, lastSequence: row.last_sequence } : null;
-  }
-
-  /** Writes the state after a message, renewing the lease. False when the lease is no longer ours. */
-  async save(
-    manager: EntityManager,
-    key: SessionKey,
-    owner: string,
-    leaseMs: number,
-    session: ClaimedSession,
-  ): Promise<boolean> {
-    const [, affected]: [unknown, number] = await manager.query(
-      `UPDATE sessions SET state = $6, last_sequence = $7, lease_expires_at = ${LEASE}, updated_at = now()
-       WHERE endpoint_id = $1 AND user_id = $2 AND session_id = $3 AND lease_owner = $4`,
-      [key.endpointId, key.userId, key.sessionId, owner, leaseMs, JSON.stringify(session.state), session.lastSequence],
-    );
-    return affected === 1;
+  claim(key: SessionKey, owner: string, leaseMs: number): Promise<ClaimedSession | null> {
+    return this.claims.add({ ...key, owner, leaseMs });
   }
 
   /**
    * Gives the lease up only if no message is pending. A message committed before this statement keeps the
    * lease here (the caller goes on), so a kick that failed to claim while we held it never strands it.
    */
-  async releaseIfIdle(key: SessionKey, owner: string): Promise<boolean> {
-    const [, affected]: [unknown, number] = await this.dataSource.query(
-      `UPDATE sessions SET lease_owner = NULL, lease_expires_at = NULL
-       WHERE endpoint_id = $1 AND user_id = $2 AND session_id = $3 AND lease_owner = $4
-         AND NOT EXISTS (
-           SELECT 1 FROM inbound_messages m
-           WHERE m.endpoint_id = $1 AND m.user_id = $2 AND m.session_id = $3 AND m.status = 'pending')`,
-      [key.endpointId, key.userId, key.sessionId, owner],
+  releaseIfIdle(key: SessionKey, owner: string): Promise<boolean> {
+    return this.releases.add({ ...key, owner, leaseMs: 0 });
+  }
+
+  /**
+   * Writes sessions' states after their messages, renewing the leases; fenced by `lease_owner`, so it returns
+   * the keys (sessionKeyString) still ours — a session missing from it lost its lease and must not commit.
+   */
+  async saveMany(
+    manager: EntityManager,
+    saves: ReadonlyArray<{ key: SessionKey; owner: string; leaseMs: number; session: ClaimedSession }>,
+  ): Promise<Set<string>> {
+    if (saves.length === 0) return new Set();
+    const [rows]: [SessionKeyRow[], number] = await manager.query(
+      `UPDATE sessions s SET state = v.state, last_sequence = v.last_sequence,
+         lease_expires_at = ${LEASE('v.lease_ms')}, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::jsonb[], $7::int[])
+         AS v(e, u, s, owner, lease_ms, state, last_sequence)
+       WHERE s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s AND s.lease_owner = v.owner
+       RETURNING s.endpoint_id, s.user_id, s.session_id`,
+      [
+        ...keyColumns(saves.map(({ key }) => key)),
+        saves.map(({ owner }) => owner),
+        saves.map(({ leaseMs }) => leaseMs),
+        saves.map(({ session }) => JSON.stringify(session.state)),
+        saves.map(({ session }) => session.lastSequence),
+      ],
     );
-    return affected === 1;
+    return new Set(rows.map(rowKey));
   }
 
   async release(key: SessionKey, owner: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE sessions SET lease_owner = NULL, lease_expires_at = NULL
-       WHERE endpoint_id = $1 AND user_id = $2 AND session_id = $3 AND lease_owner = $4`,
-      [key.endpointId, key.userId, key.sessionId, owner],
-    );
+    await this.sql.query(RELEASE, [key.endpointId, key.userId, key.sessionId, owner]);
+  }
+
+  private async claimMany(keys: OwnedKey[]): Promise<Array<ClaimedSession | null>> {
+    const unique = uniqueSorted(keys);
+    const { rows } = await this.sql.query<SessionKeyRow & { state: unknown; last_sequence: number }>(CLAIM, [
+      ...keyColumns(unique),
+      unique.map((key) => key.owner),
+      unique.map((key) => key.leaseMs),
+    ]);
+    const claimed = new Map(rows.map((row) => [rowKey(row), { state: row.state, lastSequence: row.last_sequence }]));
+    return keys.map((key) => claimed.get(sessionKeyString(key)) ?? null);
+  }
+
+  private async releaseIdleMany(keys: OwnedKey[]): Promise<boolean[]> {
+    const unique = uniqueSorted(keys);
+    const { rows } = await this.sql.query<SessionKeyRow>(RELEASE_IF_IDLE, [
+      ...keyColumns(unique),
+      unique.map((key) => key.owner),
+    ]);
+    const released = new Set(rows.map(rowKey));
+    return keys.map((key) => released.has(sessionKeyString(key)));
   }
 }
