@@ -29,6 +29,8 @@ const BATCH = 20;
 const SHUTDOWN_GRACE_MS = 7_000;
 /** A kick that found the session leased elsewhere tries again after this long, before the sweeper would. */
 const CONTENDED_RETRY_MS = 250;
+/** A loop that failed on a database error starts again after this long. */
+const FAILED_RETRY_MS = 500;
 
 class LeaseLostError extends Error {}
 
@@ -104,8 +106,15 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
         }
       }
     } catch (error) {
-      if (!(error instanceof LeaseLostError)) throw error;
-      this.logger.warn(`lost the lease of a session on endpoint ${key.endpointId}; its new owner continues`);
+      if (error instanceof LeaseLostError) {
+        this.logger.warn(`lost the lease of a session on endpoint ${key.endpointId}; its new owner continues`);
+        return;
+      }
+      // A passing database error (a deadlock, a dropped connection): hand the session back and try again soon,
+      // rather than leaving it leased to us until the lease expires.
+      await this.sessions.release(key, owner).catch(() => undefined);
+      setTimeout(() => this.kick(key), FAILED_RETRY_MS).unref();
+      throw error;
     } finally {
       if (this.loops.isStopped) await this.sessions.release(key, owner).catch(() => undefined);
     }

@@ -36,7 +36,8 @@ const CLAIM = statement(
    RETURNING s.endpoint_id, s.user_id, s.session_id, s.state, s.last_sequence`,
 );
 
-// The idle check runs once per key (MATERIALIZED) on the pending-session index.
+// The idle check runs once per key (MATERIALIZED) on the pending-session index; the rows are then locked in key
+// order, as every batched statement on sessions does, so instances cannot deadlock on each other.
 const RELEASE_IF_IDLE = statement(
   'sessions_release_if_idle',
   `WITH idle AS MATERIALIZED (
@@ -44,10 +45,15 @@ const RELEASE_IF_IDLE = statement(
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS k(e, u, s, owner)
      WHERE NOT EXISTS (
        SELECT 1 FROM inbound_messages m
-       WHERE m.endpoint_id = k.e AND m.user_id = k.u AND m.session_id = k.s AND m.status = 'pending'))
+       WHERE m.endpoint_id = k.e AND m.user_id = k.u AND m.session_id = k.s AND m.status = 'pending')),
+   locked AS (
+     SELECT s.endpoint_id, s.user_id, s.session_id FROM sessions s
+     JOIN idle k ON s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s AND s.lease_owner = k.owner
+     ORDER BY s.endpoint_id, s.user_id, s.session_id
+     FOR UPDATE OF s)
    UPDATE sessions s SET lease_owner = NULL, lease_expires_at = NULL
-   FROM idle k
-   WHERE s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s AND s.lease_owner = k.owner
+   FROM locked l
+   WHERE s.endpoint_id = l.endpoint_id AND s.user_id = l.user_id AND s.session_id = l.session_id
    RETURNING s.endpoint_id, s.user_id, s.session_id`,
 );
 
@@ -93,6 +99,14 @@ export class SessionRepository {
     saves: ReadonlyArray<{ key: SessionKey; owner: string; leaseMs: number; session: ClaimedSession }>,
   ): Promise<Set<string>> {
     if (saves.length === 0) return new Set();
+    // Lock in key order first (the UPDATE's join order is the planner's), so instances cannot deadlock.
+    await manager.query(
+      `SELECT 1 FROM sessions s
+       JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(e, u, s) ON s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s
+       ORDER BY s.endpoint_id, s.user_id, s.session_id
+       FOR UPDATE OF s`,
+      keyColumns(saves.map(({ key }) => key)),
+    );
     const [rows]: [SessionKeyRow[], number] = await manager.query(
       `UPDATE sessions s SET state = v.state, last_sequence = v.last_sequence,
          lease_expires_at = ${LEASE('v.lease_ms')}, updated_at = now()
