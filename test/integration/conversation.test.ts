@@ -1,30 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GREETER_FLOW } from '../../src/modules/flow/engine/testing/flow-test-kit.js';
 import { createEndpoint, createFlow } from '../factories/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 /** The greeter of CONTRACT.md: intent → question → "Nice to meet you, {{context.name}}!". */
-const greeter = {
-  name: 'Greeter',
-  defaultContext: {},
-  intentThreshold: 0.4,
-  intents: [{ name: 'greet', examples: ['hi', 'hello there'] }],
-  startNodeId: 'n1',
-  nodes: [
-    { id: 'n1', type: 'lookup', value: 'input.intent', cases: [{ value: 'greet', next: 'n2' }], default: 'n3' },
-    {
-      id: 'n2',
-      type: 'question',
-      text: 'Hi! What is your name?',
-      questionType: 'text',
-      contextKey: 'name',
-      next: 'n4',
-    },
-    { id: 'n4', type: 'say', text: 'Nice to meet you, {{context.name}}!' },
-    { id: 'n3', type: 'say', text: ['You said: {{input.text}}', 'Echo: {{input.text}}'], variantMode: 'linear' },
-  ],
-};
-
 describe('conversations over HTTP', () => {
   let t: TestApp;
   let receiver: WebhookReceiver;
@@ -40,7 +20,7 @@ describe('conversations over HTTP', () => {
   beforeAll(async () => {
     t = await startTestApp();
     receiver = await WebhookReceiver.start();
-    const flow = await createFlow(t, greeter);
+    const flow = await createFlow(t, { ...GREETER_FLOW });
     endpoint = await createEndpoint(t, { flowId: flow.id, webhookUrl: receiver.url });
   });
   afterAll(async () => {

@@ -1,20 +1,9 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEndpoint, createFlow } from '../factories/index.js';
+import { createEndpoint, createFlow, sayChainFlow } from '../factories/index.js';
 import { eventually } from '../support/eventually.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver.js';
-
-const echoFlow = (texts: string[]) => ({
-  name: 'echo',
-  startNodeId: 'n0',
-  nodes: texts.map((text, index) => ({
-    id: `n${index}`,
-    type: 'say',
-    text,
-    ...(index + 1 < texts.length ? { next: `n${index + 1}` } : {}),
-  })),
-});
 
 function bySession(hooks: ReceivedWebhook[]): Map<string, ReceivedWebhook[]> {
   const sessions = new Map<string, ReceivedWebhook[]>();
@@ -46,7 +35,7 @@ describe('message pipeline', () => {
 
   it('delivers every output with basic auth, the contract body and a verifiable signature', async () => {
     const receiver = await newReceiver();
-    const flow = await createFlow(t, echoFlow(['You said: {{input.text}}', 'data k is {{input.data.k}}']));
+    const flow = await createFlow(t, sayChainFlow(['You said: {{input.text}}', 'data k is {{input.data.k}}']));
     const endpoint = await createEndpoint(t, {
       flowId: flow.id,
       webhookUrl: receiver.url,
@@ -90,7 +79,7 @@ describe('message pipeline', () => {
 
   it('keeps per-session order: 20 sessions x 25 messages, nothing lost or duplicated', async () => {
     const receiver = await newReceiver();
-    const flow = await createFlow(t, echoFlow(['{{input.text}}']));
+    const flow = await createFlow(t, sayChainFlow(['{{input.text}}']));
     const endpoint = await createEndpoint(t, { flowId: flow.id, webhookUrl: receiver.url });
     const sessions = 20;
     const perSession = 25;
@@ -123,7 +112,7 @@ describe('message pipeline', () => {
   it('retries a failing receiver with the same webhook-id and records every attempt', async () => {
     const receiver = await newReceiver();
     receiver.behaviour = (_hook, index) => (index < 2 ? { status: 500, body: 'boom' } : undefined);
-    const flow = await createFlow(t, echoFlow(['first', 'second']));
+    const flow = await createFlow(t, sayChainFlow(['first', 'second']));
     const endpoint = await createEndpoint(t, {
       flowId: flow.id,
       webhookUrl: receiver.url,
@@ -155,7 +144,7 @@ describe('message pipeline', () => {
 
   it('delivers everything, in order, once a receiver that was down comes back', async () => {
     const receiver = await newReceiver();
-    const flow = await createFlow(t, echoFlow(['{{input.text}}']));
+    const flow = await createFlow(t, sayChainFlow(['{{input.text}}']));
     const endpoint = await createEndpoint(t, {
       flowId: flow.id,
       webhookUrl: receiver.url,
@@ -177,7 +166,7 @@ describe('message pipeline', () => {
     const stuck = await newReceiver();
     stuck.behaviour = () => 'hang';
     const healthy = await newReceiver();
-    const flow = await createFlow(t, echoFlow(['{{input.text}}']));
+    const flow = await createFlow(t, sayChainFlow(['{{input.text}}']));
     const slow = await createEndpoint(t, { flowId: flow.id, webhookUrl: stuck.url, delivery: { timeoutMs: 5_000 } });
     const fast = await createEndpoint(t, { flowId: flow.id, webhookUrl: healthy.url });
     for (let s = 0; s < 30; s++) await send(slow.URLToken, { userId: 'u', sessionId: `slow-${s}`, text: 'x' });
@@ -191,7 +180,7 @@ describe('message pipeline', () => {
     const receiver = await newReceiver();
     let gone = true;
     receiver.behaviour = (hook) => (gone && hook.body.AIOutput.text === 'one' ? { status: 410 } : undefined);
-    const flow = await createFlow(t, echoFlow(['one', 'two']));
+    const flow = await createFlow(t, sayChainFlow(['one', 'two']));
     const endpoint = await createEndpoint(t, { flowId: flow.id, webhookUrl: receiver.url });
     await send(endpoint.URLToken, { userId: 'u', sessionId: 's', text: 'go' });
     await receiver.waitForDelivered(1);

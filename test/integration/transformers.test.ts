@@ -1,20 +1,9 @@
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEndpoint, createFlow } from '../factories/index.js';
+import { createEndpoint, createFlow, sayChainFlow } from '../factories/index.js';
 import { eventually } from '../support/eventually.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
-
-const sayFlow = (texts: string[]) => ({
-  name: 'says',
-  startNodeId: 'n0',
-  nodes: texts.map((text, index) => ({
-    id: `n${index}`,
-    type: 'say',
-    text,
-    ...(index + 1 < texts.length ? { next: `n${index + 1}` } : {}),
-  })),
-});
 
 /** A channel with its own payload shape, a GET verification handshake, and plain-text bodies. TypeScript. */
 const CHANNEL_INPUT = `
@@ -51,7 +40,7 @@ describe('transformers in the pipeline', () => {
   const post = (urlToken: string, body: unknown, headers: Record<string, string> = {}) =>
     t.request('POST', `/endpoint/${urlToken}`, { body, headers });
   const endpointWith = async (receiver: WebhookReceiver, transformer: Record<string, unknown>, texts = ['echo']) => {
-    const flow = await createFlow(t, sayFlow(texts));
+    const flow = await createFlow(t, sayChainFlow(texts));
     return createEndpoint(t, { flowId: flow.id, webhookUrl: receiver.url, transformer });
   };
   const messageStatus = async (messageId: string): Promise<{ status: string; error: string | null }> => {
