@@ -29,7 +29,8 @@ export function validateIngestMessage(value: unknown, detail?: string): InboundM
     else if (unstorable) errors.push({ field, message: unstorable });
     else if (fieldValue !== undefined) (dto as unknown as Record<string, unknown>)[field] = fieldValue;
   }
-  errors.push(...toFieldErrors(validateSync(dto, { forbidUnknownValues: true })));
+  // One message per field: the first rule it breaks (a missing field is "must be a string", not five rules).
+  errors.push(...toFieldErrors(validateSync(dto, { forbidUnknownValues: true, stopAtFirstError: true })));
   if (errors.length > 0) throw new ValidationFailedError(errors, detail);
   return { userId: dto.userId, sessionId: dto.sessionId, text: dto.text, data: dto.data ?? null };
 }

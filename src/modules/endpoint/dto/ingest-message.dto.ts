@@ -28,18 +28,21 @@ class TextOrDataRule implements ValidatorConstraintInterface {
   }
 }
 
-/** What a channel POSTs to an endpoint URL (Cognigy-compatible field names). */
+/**
+ * What a channel POSTs to an endpoint URL (Cognigy-compatible field names). Rules run bottom-up and ingestion
+ * reports the first one a field breaks, so the type check sits closest to each property.
+ */
 export class IngestMessageDto {
   @ApiProperty({ example: 'u1', minLength: 1, maxLength: 256 })
-  @IsString()
-  @IsNotEmpty()
   @MaxLength(256)
+  @IsNotEmpty()
+  @IsString()
   userId: string;
 
   @ApiProperty({ example: 's1', minLength: 1, maxLength: 256 })
-  @IsString()
-  @IsNotEmpty()
   @MaxLength(256)
+  @IsNotEmpty()
+  @IsString()
   sessionId: string;
 
   @ApiPropertyOptional({
@@ -48,9 +51,9 @@ export class IngestMessageDto {
     description: 'Required (non-empty) unless `data` is sent.',
   })
   @ValidateIf((dto: IngestMessageDto) => dto.text !== undefined || !hasData(dto))
+  @MaxLength(10_000)
   @Validate(TextOrDataRule)
   @IsString()
-  @MaxLength(10_000)
   text?: string;
 
   @ApiPropertyOptional({
