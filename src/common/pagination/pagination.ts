@@ -12,10 +12,12 @@ export class PageQueryDto {
   @Max(200)
   limit?: number;
 
+  // Opaque; some lists' cursors carry user and session ids (up to 256 characters each). A malformed one is refused
+  // by the list that decodes it.
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxLength(2000)
   cursor?: string;
 }
 

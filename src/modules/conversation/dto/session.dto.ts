@@ -1,25 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
+import { PageQueryDto } from '../../../common/pagination/pagination.js';
+import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
 
-class PagingDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, description: 'Page size.' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  // Cursors carry user and session ids (up to 256 characters each), hence the larger bound than other lists.
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  cursor?: string;
-}
-
-export class ListSessionsQueryDto extends PagingDto {
+export class ListSessionsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Only this user’s sessions.' })
   @IsOptional()
   @IsString()
@@ -49,7 +32,7 @@ export class SessionQueryDto {
 }
 
 /** GET one session: `limit`/`cursor` page its transcript. */
-export class GetSessionQueryDto extends PagingDto {
+export class GetSessionQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     description: 'The conversation’s userId; may be left out when only one user has this sessionId (else 409).',
   })

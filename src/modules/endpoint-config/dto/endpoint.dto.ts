@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -21,6 +22,20 @@ import {
   TransformerInputDto,
 } from './endpoint-settings.dto.js';
 import { IsHttpUrl } from './is-http-url.validator.js';
+
+/**
+ * An optional settings group: a nested object checked by its own DTO (unknown keys refused there too). The
+ * decorators are listed in the order stacked decorators apply (bottom-up), so rules run as they did when written out.
+ */
+function SettingsGroup(type: new () => object, swagger: Omit<ApiPropertyOptions, 'type'> = {}): PropertyDecorator {
+  return applyDecorators(
+    Type(() => type),
+    ValidateNested(),
+    IsObject(),
+    IsOptional(),
+    ApiPropertyOptional({ type, ...swagger } as ApiPropertyOptions),
+  );
+}
 
 /** Only a present `null` fails: PATCH may omit a required field but not remove it. */
 const unlessAbsent = ValidateIf((_object: object, value: unknown) => value !== undefined);
@@ -81,32 +96,16 @@ export class CreateEndpointDto {
   @IsIn(NLU_CONNECTORS)
   nluConnector?: NluConnector | null;
 
-  @ApiPropertyOptional({ type: DataProtectionInputDto })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => DataProtectionInputDto)
+  @SettingsGroup(DataProtectionInputDto)
   dataProtection?: DataProtectionInputDto | null;
 
-  @ApiPropertyOptional({ type: TransformerInputDto })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => TransformerInputDto)
+  @SettingsGroup(TransformerInputDto)
   transformer?: TransformerInputDto | null;
 
-  @ApiPropertyOptional({ type: DeliveryInputDto })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => DeliveryInputDto)
+  @SettingsGroup(DeliveryInputDto)
   delivery?: DeliveryInputDto | null;
 
-  @ApiPropertyOptional({ type: RateLimitInputDto, description: 'Ingestion rate limit (429 + Retry-After past it).' })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => RateLimitInputDto)
+  @SettingsGroup(RateLimitInputDto, { description: 'Ingestion rate limit (429 + Retry-After past it).' })
   rateLimit?: RateLimitInputDto | null;
 }
 
@@ -172,31 +171,15 @@ export class UpdateEndpointDto {
   @IsIn(NLU_CONNECTORS)
   nluConnector?: NluConnector | null;
 
-  @ApiPropertyOptional({ type: DataProtectionInputDto, nullable: true })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => DataProtectionInputDto)
+  @SettingsGroup(DataProtectionInputDto, { nullable: true })
   dataProtection?: DataProtectionInputDto | null;
 
-  @ApiPropertyOptional({ type: TransformerInputDto, nullable: true })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => TransformerInputDto)
+  @SettingsGroup(TransformerInputDto, { nullable: true })
   transformer?: TransformerInputDto | null;
 
-  @ApiPropertyOptional({ type: DeliveryInputDto, nullable: true })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => DeliveryInputDto)
+  @SettingsGroup(DeliveryInputDto, { nullable: true })
   delivery?: DeliveryInputDto | null;
 
-  @ApiPropertyOptional({ type: RateLimitInputDto, nullable: true })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => RateLimitInputDto)
+  @SettingsGroup(RateLimitInputDto, { nullable: true })
   rateLimit?: RateLimitInputDto | null;
 }
