@@ -6,6 +6,7 @@ import { AddEndpointRateLimit1795847728049 } from './1795847728049-AddEndpointRa
 import { AddTransformerRuntimeData1795849374588 } from './1795849374588-AddTransformerRuntimeData.js';
 import { CreateConversationRecords1795849477012 } from './1795849477012-CreateConversationRecords.js';
 import { TuneInboxIndexes1795852315490 } from './1795852315490-TuneInboxIndexes.js';
+import { LeaveRoomForHotUpdates1795860000000 } from './1795860000000-LeaveRoomForHotUpdates.js';
 
 export const migrations = [
   CreateAdminSchema1795847390114,
@@ -14,4 +15,5 @@ export const migrations = [
   AddTransformerRuntimeData1795849374588,
   CreateConversationRecords1795849477012,
   TuneInboxIndexes1795852315490,
+  LeaveRoomForHotUpdates1795860000000,
 ];

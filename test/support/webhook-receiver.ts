@@ -13,6 +13,8 @@ export interface ReceivedWebhook {
 
 export interface ReceiverAnswer {
   status: number;
+  /** Answer this long after the request arrived (recorded when answered). */
+  delayMs?: number;
   headers?: Record<string, string>;
   body?: string;
 }
@@ -75,11 +77,15 @@ export class WebhookReceiver {
       response.on('close', () => this.hanging.delete(response));
       return;
     }
-    const status = answer?.status ?? 200;
-    this.received.push({ ...hook, status });
-    response.writeHead(status, { 'content-type': 'text/plain', ...answer?.headers });
-    response.end(answer?.body ?? 'ok');
-    for (const wake of this.waiters) wake();
+    const reply = (): void => {
+      const status = answer?.status ?? 200;
+      this.received.push({ ...hook, status });
+      response.writeHead(status, { 'content-type': 'text/plain', ...answer?.headers });
+      response.end(answer?.body ?? 'ok');
+      for (const wake of this.waiters) wake();
+    };
+    if (answer?.delayMs) setTimeout(reply, answer.delayMs);
+    else reply();
   }
 
   /** Waits until `condition` holds (checked on every request), or fails after `timeoutMs`. */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import {
   Inject,
   Injectable,
@@ -21,6 +22,8 @@ import { isSuccessStatus, RetryPolicy } from './retry-policy.js';
 import { webhookHeaders } from './signer.js';
 
 const SHUTDOWN_GRACE_MS = 7_000;
+/** Outputs of one session claimed together and sent one after another: one claim statement per run, not per output. */
+const RUN_LENGTH = 20;
 const USER_AGENT = `hookflow/${APP_VERSION}`;
 
 /**
@@ -69,25 +72,58 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     while (!this.loops.isStopped) {
       const target = await this.targets.get(key.endpointId);
       if (!target) return;
-      const sent = await this.claimAndSend(key, target);
-      if (!sent) return;
-      // Recorded outside the endpoint slot: the slot bounds requests to the receiver, not our own bookkeeping.
-      await this.record(sent.delivery, target, sent.startedAt, sent.response);
+      // The lease outlives the request's own timeout by the pipeline lease, so only a dead owner loses it.
+      const leaseMs = target.timeoutMs + this.config.leaseMs;
+      const claimedAt = performance.now();
+      const run = await this.outbox.claimRun(key, this.instance.value, leaseMs, RUN_LENGTH);
+      if (run.length === 0) return;
+      if (!(await this.sendRun(run, claimedAt))) return;
     }
   }
 
-  /** Holds one of the endpoint's slots from the claim until the receiver has answered. */
-  private async claimAndSend(
-    key: SessionKey,
+  /**
+   * Sends a claimed run in order, each output only once the one before it was delivered (or dead-lettered). Stops
+   * at the first output that waits for a retry and hands the unsent rest back. Also stops while our leases are still
+   * comfortably valid (an output must never be sent after its lease could have passed to another instance), and
+   * when shutting down. Returns whether to go on with the session: the whole run was delivered, or it was cut
+   * short only to renew the leases.
+   */
+  private async sendRun(run: ClaimedDelivery[], claimedAt: number): Promise<boolean> {
+    let attempted = 0;
+    try {
+      for (const delivery of run) {
+        const target = await this.targets.get(delivery.endpointId);
+        if (!target) return false;
+        const sent = await this.send(delivery, target, claimedAt);
+        if (!sent) return !this.loops.isStopped;
+        attempted += 1;
+        // Recorded outside the endpoint slot: the slot bounds requests to the receiver, not our own bookkeeping.
+        // Dead-lettered: the next output is the head now, and already ours. To be retried: it holds the session up.
+        if ((await this.record(delivery, target, sent.startedAt, sent.response)) === 'retry') return false;
+      }
+      return true;
+    } finally {
+      // An attempted output's lease is cleared by its record; the ones never attempted go back now.
+      if (attempted < run.length) {
+        await this.outbox.releaseLeases(run.slice(attempted), this.instance.value).catch((error: unknown) => {
+          this.logger.warn(`could not hand back delivery leases (they expire on their own): ${describe(error)}`);
+        });
+      }
+    }
+  }
+
+  /** Holds one of the endpoint's slots while the receiver is being asked. Null: not sent (stopping, or lease too old). */
+  private async send(
+    delivery: ClaimedDelivery,
     target: DeliveryTarget,
-  ): Promise<{ delivery: ClaimedDelivery; startedAt: Date; response: OutboundResponse } | null> {
-    const slots = this.slotsFor(key.endpointId, target.maxConcurrency);
-    // Take the slot before claiming, so a lease never ticks away while waiting for a slot.
+    claimedAt: number,
+  ): Promise<{ startedAt: Date; response: OutboundResponse } | null> {
+    const slots = this.slotsFor(delivery.endpointId, target.maxConcurrency);
     await slots.acquire();
     try {
-      // The lease outlives the request's own timeout by the pipeline lease, so only a dead owner loses it.
-      const delivery = await this.outbox.claimHead(key, this.instance.value, target.timeoutMs + this.config.leaseMs);
-      if (!delivery) return null;
+      // Leases run for timeoutMs + leaseMs from the claim: start a request only if it ends well inside that.
+      const leaseUsedMs = performance.now() - claimedAt;
+      if (this.loops.isStopped || leaseUsedMs > this.config.leaseMs / 2) return null;
       const startedAt = new Date();
       const response = await this.http.post({
         url: target.webhookUrl,
@@ -95,7 +131,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         body: delivery.body,
         timeoutMs: target.timeoutMs,
       });
-      return { delivery, startedAt, response };
+      return { startedAt, response };
     } finally {
       slots.release();
     }
@@ -119,7 +155,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     target: DeliveryTarget,
     startedAt: Date,
     response: OutboundResponse,
-  ): Promise<void> {
+  ): Promise<AttemptOutcome['status']> {
     const attempt = delivery.attemptCount + 1;
     const delivered = response.ok && isSuccessStatus(response.statusCode);
     const outcome: AttemptOutcome = delivered
@@ -150,6 +186,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       outcome,
     );
     this.metrics.observeDeliveryAttempt(delivery.endpointId, outcome.status, response.durationMs / 1000);
+    return outcome.status;
   }
 
   private slotsFor(endpointId: string, limit: number): Semaphore {

@@ -47,6 +47,12 @@ export interface AttemptRecord {
   responseBody: string | null;
 }
 
+interface ClaimRequest extends SessionKey {
+  owner: string;
+  leaseMs: number;
+  runLength: number;
+}
+
 interface FinishedAttempt {
   id: string;
   owner: string;
@@ -54,21 +60,48 @@ interface FinishedAttempt {
   outcome: AttemptOutcome;
 }
 
-// The heads are looked up once (MATERIALIZED), then leased: without it the planner may re-run the lateral
-// head lookup for every pending row it joins against.
-const CLAIM_HEADS = statement(
-  'outbox_claim_heads',
+// A run: the session's head, leased if it is due and free, plus the pending outputs right after it, leased in the
+// same statement only for sessions whose head this statement got (and is not being retried). The heads are looked up once (MATERIALIZED):
+// without it the planner may re-run the lateral head lookup for every pending row it joins against.
+const CLAIM_RUNS = statement(
+  'outbox_claim_runs',
   `WITH h AS MATERIALIZED (
      SELECT k.owner, k.lease_ms, head.id
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS k(e, u, s, owner, lease_ms)
      CROSS JOIN LATERAL (SELECT id FROM outbox
                          WHERE endpoint_id = k.e AND user_id = k.u AND session_id = k.s AND status = 'pending'
-                         ORDER BY sequence LIMIT 1) head)
-   UPDATE outbox o SET lease_owner = h.owner, lease_expires_at = now() + make_interval(secs => h.lease_ms::float8 / 1000)
-   FROM h
-   WHERE o.id = h.id AND o.status = 'pending' AND o.next_attempt_at <= now()
-     AND (o.lease_owner IS NULL OR o.lease_expires_at < now())
-   RETURNING o.id, o.endpoint_id, o.user_id, o.session_id, o.sequence, o.body, o.attempt_count, o.round_start`,
+                         ORDER BY sequence LIMIT 1) head),
+   heads AS (
+     UPDATE outbox o SET lease_owner = h.owner, lease_expires_at = now() + make_interval(secs => h.lease_ms::float8 / 1000)
+     FROM h
+     WHERE o.id = h.id AND o.status = 'pending' AND o.next_attempt_at <= now()
+       AND (o.lease_owner IS NULL OR o.lease_expires_at < now())
+     RETURNING o.id, o.endpoint_id, o.user_id, o.session_id, o.sequence, o.body, o.attempt_count, o.round_start,
+       o.lease_owner, o.lease_expires_at),
+   followers AS MATERIALIZED (
+     SELECT f.id, heads.lease_owner, heads.lease_expires_at
+     FROM heads CROSS JOIN LATERAL (SELECT id FROM outbox
+                                    WHERE endpoint_id = heads.endpoint_id AND user_id = heads.user_id
+                                      AND session_id = heads.session_id AND status = 'pending' AND sequence > heads.sequence
+                                    ORDER BY sequence LIMIT $6) f
+     -- A head being retried goes alone: while a receiver fails, leasing and handing back its followers on every
+     -- attempt would only churn rows.
+     WHERE heads.attempt_count = 0),
+   rest AS (
+     UPDATE outbox o SET lease_owner = f.lease_owner, lease_expires_at = f.lease_expires_at
+     FROM followers f
+     WHERE o.id = f.id AND o.status = 'pending' AND o.next_attempt_at <= now()
+       AND (o.lease_owner IS NULL OR o.lease_expires_at < now())
+     RETURNING o.id, o.endpoint_id, o.user_id, o.session_id, o.sequence, o.body, o.attempt_count, o.round_start)
+   SELECT id, endpoint_id, user_id, session_id, sequence, body, attempt_count, round_start FROM heads
+   UNION ALL
+   SELECT id, endpoint_id, user_id, session_id, sequence, body, attempt_count, round_start FROM rest`,
+);
+
+const RELEASE_LEASES = statement(
+  'outbox_release_leases',
+  `UPDATE outbox SET lease_owner = NULL, lease_expires_at = NULL
+   WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'pending'`,
 );
 
 const DUE_SESSIONS = statement(
@@ -109,9 +142,7 @@ const FINISH_ATTEMPTS = statement(
  */
 @Injectable()
 export class OutboxRepository {
-  private readonly claims = new Batcher<SessionKey & { owner: string; leaseMs: number }, ClaimedDelivery | null>(
-    (requests) => this.claimHeads(requests),
-  );
+  private readonly claims = new Batcher<ClaimRequest, ClaimedDelivery[]>((requests) => this.claimRuns(requests));
   private readonly finishes = new Batcher<FinishedAttempt>((finishes) => this.finishMany(finishes));
 
   constructor(
@@ -138,25 +169,50 @@ export class OutboxRepository {
   }
 
   /**
-   * Leases the session's head if it is due and not leased. No SKIP LOCKED here: skipping a locked head would
-   * hand out the next output first. A head being finished concurrently fails the re-checked status/lease
-   * conditions, and its finisher goes on with the session. Concurrent claims share one statement.
+   * Leases the session's head if it is due and not leased, together with up to `runLength - 1` outputs after it:
+   * the caller sends them one after another, in order, without a claim per output. No SKIP LOCKED: skipping a
+   * locked head would hand out the next output first. A head being finished concurrently fails the re-checked
+   * status/lease conditions, and its finisher goes on with the session. Concurrent claims share one statement.
+   * Returns the run in sequence order, cut at the first gap (whatever lies past a gap is handed back): empty when
+   * the head is not ours to send.
    */
-  claimHead(key: SessionKey, owner: string, leaseMs: number): Promise<ClaimedDelivery | null> {
-    return this.claims.add({ ...key, owner, leaseMs });
+  async claimRun(key: SessionKey, owner: string, leaseMs: number, runLength: number): Promise<ClaimedDelivery[]> {
+    const claimed = await this.claims.add({ ...key, owner, leaseMs, runLength });
+    const run = consecutive(claimed);
+    if (run.length < claimed.length) await this.releaseLeases(claimed.slice(run.length), owner);
+    return run;
   }
 
-  private async claimHeads(
-    requests: Array<SessionKey & { owner: string; leaseMs: number }>,
-  ): Promise<Array<ClaimedDelivery | null>> {
+  private async claimRuns(requests: ClaimRequest[]): Promise<ClaimedDelivery[][]> {
     const unique = uniqueSorted(requests);
-    const { rows } = await this.sql.query<Record<string, unknown> & SessionKeyRow>(CLAIM_HEADS, [
+    const followers = Math.max(...unique.map((request) => request.runLength)) - 1;
+    const { rows } = await this.sql.query<Record<string, unknown> & SessionKeyRow>(CLAIM_RUNS, [
       ...keyColumns(unique),
       unique.map((request) => request.owner),
       unique.map((request) => request.leaseMs),
+      followers,
     ]);
-    const claimed = new Map(rows.map((row) => [rowKey(row), toClaimed(row)]));
-    return requests.map((request) => claimed.get(sessionKeyString(request)) ?? null);
+    const bySession = new Map<string, ClaimedDelivery[]>();
+    for (const row of rows) {
+      const run = bySession.get(rowKey(row)) ?? [];
+      run.push(toClaimed(row));
+      bySession.set(rowKey(row), run);
+    }
+    // A session asked for twice in one batch gets its run once; the other request finds nothing to send.
+    const handedOut = new Set<string>();
+    return requests.map((request) => {
+      const id = sessionKeyString(request);
+      if (handedOut.has(id)) return [];
+      handedOut.add(id);
+      // Every row leased is returned (the run length is the batch's longest), so none stays leased unseen.
+      return (bySession.get(id) ?? []).sort((a, b) => a.sequence - b.sequence);
+    });
+  }
+
+  /** Hands leased outputs back unsent (a run cut short), so they can be claimed again at once. */
+  async releaseLeases(deliveries: ReadonlyArray<{ id: string }>, owner: string): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.sql.query(RELEASE_LEASES, [deliveries.map((delivery) => delivery.id), owner]);
   }
 
   /**
@@ -226,4 +282,11 @@ function toClaimed(row: Record<string, unknown>): ClaimedDelivery {
     attemptCount: row.attempt_count as number,
     roundStart: row.round_start as number,
   };
+}
+
+/** The leading outputs whose sequence numbers follow each other (a session's pending outputs normally all do). */
+function consecutive(run: ClaimedDelivery[]): ClaimedDelivery[] {
+  let length = run.length === 0 ? 0 : 1;
+  while (length < run.length && run[length].sequence === run[length - 1].sequence + 1) length += 1;
+  return run.slice(0, length);
 }
