@@ -1,27 +1,41 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { DatabaseHost } from './database-host.js';
+
+/** Connections for bookkeeping statements: they are few, and each Batcher has at most one statement in flight. */
+const BOOKKEEPING_POOL_SIZE = 6;
 
 /** A hot-path statement: prepared once per connection under its name, then only bound and executed. */
 export interface Statement {
   readonly name: string;
   readonly text: string;
+  /**
+   * Bookkeeping that may be lost in a PostgreSQL crash without breaking a guarantee: leases (lost, they are
+   * taken again) and delivery outcomes (lost, the output is sent again: a duplicate, like any attempt in flight
+   * at a crash). Such statements commit without waiting for their WAL flush. WAL is written in order, so once a
+   * later durable commit is flushed, every bookkeeping commit before it is too: a delivery recorded before the
+   * next output of its session was sent can only be lost together with everything after it.
+   */
+  readonly bookkeeping: boolean;
 }
 
-export function statement(name: string, text: string): Statement {
-  return { name, text };
+export function statement(name: string, text: string, options: { bookkeeping?: boolean } = {}): Statement {
+  return { name, text, bookkeeping: options.bookkeeping ?? false };
 }
 
 /**
  * Direct access to the pg pool behind TypeORM's DataSource, for the message pipeline's hot path: named prepared
  * statements skip re-parsing and re-planning, and no per-query QueryRunner is built. Admin code keeps using
- * TypeORM. It is the same pool, so the embedded database's one-connection rule holds for both.
+ * TypeORM. It is the same pool, so the embedded database's one-connection rule holds for both. On PostgreSQL,
+ * bookkeeping statements go through a small second pool whose sessions run with `synchronous_commit = off`.
  */
 @Injectable()
-export class Sql {
+export class Sql implements OnApplicationShutdown {
+  private readonly logger = new Logger('Sql');
   private readonly pool: pg.Pool;
+  private readonly bookkeepingPool: pg.Pool;
   /**
    * Embedded: no names. PGlite keeps one session for every connection, so a statement prepared by a connection
    * that was later replaced still exists, and the new connection's PREPARE of the same name would fail.
@@ -31,6 +45,7 @@ export class Sql {
   constructor(dataSource: DataSource, @Inject(DatabaseHost) host: DatabaseHost) {
     this.pool = (dataSource.driver as PostgresDriver).master as pg.Pool;
     this.named = !host.isEmbedded;
+    this.bookkeepingPool = host.isEmbedded ? this.pool : this.createBookkeepingPool();
   }
 
   query<Row extends object = Record<string, unknown>>(
@@ -40,6 +55,22 @@ export class Sql {
     const config: pg.QueryConfig = this.named
       ? { name: statement.name, text: statement.text, values }
       : { text: statement.text, values };
-    return this.pool.query<Row>(config);
+    return (statement.bookkeeping ? this.bookkeepingPool : this.pool).query<Row>(config);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.bookkeepingPool !== this.pool) await this.bookkeepingPool.end();
+  }
+
+  private createBookkeepingPool(): pg.Pool {
+    const pool = new pg.Pool({
+      ...this.pool.options,
+      max: BOOKKEEPING_POOL_SIZE,
+      options: '-c synchronous_commit=off',
+    });
+    // An idle connection dropped by the server (restart, outage) must not crash the process; queries on it fail
+    // and their callers retry.
+    pool.on('error', (error) => this.logger.warn(`bookkeeping connection lost: ${error.message}`));
+    return pool;
   }
 }

@@ -96,12 +96,14 @@ const CLAIM_RUNS = statement(
    SELECT id, endpoint_id, user_id, session_id, sequence, body, attempt_count, round_start FROM heads
    UNION ALL
    SELECT id, endpoint_id, user_id, session_id, sequence, body, attempt_count, round_start FROM rest`,
+  { bookkeeping: true },
 );
 
 const RELEASE_LEASES = statement(
   'outbox_release_leases',
   `UPDATE outbox SET lease_owner = NULL, lease_expires_at = NULL
    WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'pending'`,
+  { bookkeeping: true },
 );
 
 const DUE_SESSIONS = statement(
@@ -133,6 +135,7 @@ const FINISH_ATTEMPTS = statement(
      lease_owner = NULL, lease_expires_at = NULL, last_status_code = v.status_code, last_error = v.last_error,
      finished_at = CASE WHEN v.status = 'pending' THEN NULL ELSE now() END
    FROM v WHERE o.id = v.id AND o.lease_owner = v.owner`,
+  { bookkeeping: true },
 );
 
 /**

@@ -34,6 +34,7 @@ const CLAIM = statement(
      SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at
      WHERE s.lease_owner IS NULL OR s.lease_expires_at < now() OR s.lease_owner = EXCLUDED.lease_owner
    RETURNING s.endpoint_id, s.user_id, s.session_id, s.state, s.last_sequence`,
+  { bookkeeping: true },
 );
 
 // The idle check runs once per key (MATERIALIZED) on the pending-session index; the rows are then locked in key
@@ -55,12 +56,14 @@ const RELEASE_IF_IDLE = statement(
    FROM locked l
    WHERE s.endpoint_id = l.endpoint_id AND s.user_id = l.user_id AND s.session_id = l.session_id
    RETURNING s.endpoint_id, s.user_id, s.session_id`,
+  { bookkeeping: true },
 );
 
 const RELEASE = statement(
   'sessions_release',
   `UPDATE sessions SET lease_owner = NULL, lease_expires_at = NULL
    WHERE endpoint_id = $1 AND user_id = $2 AND session_id = $3 AND lease_owner = $4`,
+  { bookkeeping: true },
 );
 
 /**
