@@ -16,7 +16,8 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { SessionKey } from '../pipeline/session-key.js';
 import { DeliveryTargetSource, type DeliveryTarget } from './delivery-target.js';
-import { OutboundHttpClient, type OutboundResponse } from './http/outbound-http.client.js';
+import type { OutboundResponse } from './http/outbound-http.client.js';
+import { WebhookPoster } from './http/webhook-poster.js';
 import { OutboxRepository, type AttemptOutcome, type ClaimedDelivery } from './outbox.repository.js';
 import { isSuccessStatus, RetryPolicy } from './retry-policy.js';
 import { webhookHeaders } from './signer.js';
@@ -44,7 +45,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly targets: DeliveryTargetSource,
-    private readonly http: OutboundHttpClient,
+    private readonly http: WebhookPoster,
     private readonly instance: InstanceId,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

@@ -87,23 +87,23 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       return;
     }
     try {
-      let releaseRefused = false;
+      let messages = await this.inbox.pendingForSession(key, BATCH);
       for (;;) {
-        if (this.loops.isStopped) return;
-        const messages = await this.inbox.pendingForSession(key, BATCH);
-        if (messages.length === 0) {
-          // Refused, then still nothing pending: the lease is not ours any more (the conversation was erased,
-          // or our lease expired and another instance took it). Stop instead of spinning.
-          if (releaseRefused) return;
-          if (await this.sessions.releaseIfIdle(key, owner)) return;
-          releaseRefused = true;
-          continue;
-        }
-        releaseRefused = false;
         for (const message of messages) {
           if (this.loops.isStopped) return;
           session = await this.processOne(key, session, message);
         }
+        if (this.loops.isStopped) return;
+        if (messages.length === BATCH) {
+          messages = await this.inbox.pendingForSession(key, BATCH);
+          continue;
+        }
+        // Most likely nothing more is pending: try to let go first, which checks that in the same statement.
+        if (await this.sessions.releaseIfIdle(key, owner)) return;
+        messages = await this.inbox.pendingForSession(key, BATCH);
+        // Refused, yet nothing pending: the lease is not ours any more (the conversation was erased, or our lease
+        // expired and another instance took it). Stop instead of spinning.
+        if (messages.length === 0) return;
       }
     } catch (error) {
       if (error instanceof LeaseLostError) {

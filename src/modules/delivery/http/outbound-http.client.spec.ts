@@ -1,10 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import axios from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGuardedAgents, type GuardedAgents } from './guarded-agent.js';
-import { OutboundHttpClient, type OutboundResponse } from './outbound-http.client.js';
+import { OutboundHttpClient, type OutboundRequest, type OutboundResponse } from './outbound-http.client.js';
 import { parseAllowList, type HostResolver } from './ssrf-policy.js';
+import { WebhookPoster } from './webhook-poster.js';
 
 const FIVE_MB = 5 * 1024 * 1024;
 
@@ -15,6 +17,8 @@ interface Seen {
 }
 
 const hits = new Map<string, number>();
+/** The client port of the last request to each path: the same port means the same (kept-alive) connection. */
+const ports = new Map<string, number | undefined>();
 const seen: Seen[] = [];
 let endlessClosed = 0;
 
@@ -34,6 +38,7 @@ function pump(res: http.ServerResponse, chunk: Buffer, total = Infinity): void {
 function handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
   const url = new URL(req.url ?? '/', 'http://receiver');
   hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
+  ports.set(url.pathname, req.socket.remotePort);
   switch (url.pathname) {
     case '/echo':
       seen.push({ method: req.method, headers: req.headers, body });
@@ -58,6 +63,10 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
       return pump(res, Buffer.alloc(64 * 1024, 'y'));
     case '/utf8':
       return void res.end('é'.repeat(10));
+    case '/gzip':
+      // Compresses only when asked to, as receivers do.
+      if (!/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) return void res.end('plain text');
+      return void res.writeHead(200, { 'content-encoding': 'gzip', 'x-compressed': 'yes' }).end(gzipSync('plain text'));
     default:
       return void res.writeHead(404).end('target');
   }
@@ -66,7 +75,6 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
 let server: http.Server;
 let base: string;
 let agents: GuardedAgents;
-let client: OutboundHttpClient;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -77,12 +85,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  agents = createGuardedAgents({ allowList: parseAllowList(['127.0.0.0/8']) });
-  client = new OutboundHttpClient(axios.create(), agents);
+  agents = createGuardedAgents({ allowList: parseAllowList(['127.0.0.0/8', '::1']) });
 });
 
 afterEach(() => {
   hits.clear();
+  ports.clear();
   seen.length = 0;
 });
 
@@ -103,7 +111,23 @@ function expectFailure(result: OutboundResponse): Extract<OutboundResponse, { ok
   return result;
 }
 
-describe('OutboundHttpClient', () => {
+interface Poster {
+  post(request: Omit<OutboundRequest, 'method'>): Promise<OutboundResponse>;
+}
+
+/** Webhooks go out through either client: both must behave the same, row for row. */
+const implementations: { name: string; create: (agents: GuardedAgents) => Poster }[] = [
+  { name: 'OutboundHttpClient (axios)', create: (guarded) => new OutboundHttpClient(axios.create(), guarded) },
+  { name: 'WebhookPoster (node:http)', create: (guarded) => new WebhookPoster(guarded) },
+];
+
+describe.each(implementations)('$name', ({ create }) => {
+  let client: Poster;
+
+  beforeAll(() => {
+    client = create(agents);
+  });
+
   it('sends a string body byte for byte with the given headers', async () => {
     const body = '  {"text": "héllo"}\n';
     const result = expectOk(
@@ -119,21 +143,25 @@ describe('OutboundHttpClient', () => {
       expect.objectContaining({
         method: 'POST',
         body,
-        headers: expect.objectContaining({ 'webhook-id': 'msg_1', 'content-type': 'application/json' }) as object,
+        headers: expect.objectContaining({
+          'webhook-id': 'msg_1',
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+        }) as object,
       }),
     ]);
+    expect(seen[0]?.headers['transfer-encoding']).toBeUndefined();
   });
 
   it('serialises an object body as JSON and keeps a caller-provided content type', async () => {
-    await client.request({
-      method: 'PUT',
+    await client.post({
       url: `${base}/echo`,
       headers: { 'Content-Type': 'application/vnd.test+json' },
       body: { a: [1, 2] },
       timeoutMs: 2_000,
     });
     expect(seen[0]).toMatchObject({
-      method: 'PUT',
+      method: 'POST',
       body: '{"a":[1,2]}',
       headers: { 'content-type': 'application/vnd.test+json' },
     });
@@ -144,25 +172,6 @@ describe('OutboundHttpClient', () => {
     expect(result.statusCode).toBe(302);
     expect(result.headers.location).toBe('/target');
     expect(hits.get('/target')).toBeUndefined();
-  });
-
-  it('overrides unsafe defaults of the shared axios instance', async () => {
-    const permissive = axios.create({ maxRedirects: 5, validateStatus: (status) => status < 300, timeout: 1 });
-    const result = expectOk(
-      await new OutboundHttpClient(permissive, agents).post({ url: `${base}/redirect`, body: '{}', timeoutMs: 2_000 }),
-    );
-    expect(result.statusCode).toBe(302);
-    expect(hits.get('/target')).toBeUndefined();
-  });
-
-  it('sends the exact body even when the shared instance transforms requests', async () => {
-    const transforming = axios.create({ transformRequest: [() => 'mangled'] });
-    await new OutboundHttpClient(transforming, agents).post({
-      url: `${base}/echo`,
-      body: '{"signed":true}',
-      timeoutMs: 2_000,
-    });
-    expect(seen[0]?.body).toBe('{"signed":true}');
   });
 
   it('returns error statuses instead of throwing, with Retry-After in ms', async () => {
@@ -182,6 +191,20 @@ describe('OutboundHttpClient', () => {
     expect(result.durationMs).toBeLessThan(1_500);
   });
 
+  it('counts DNS resolution against the deadline', async () => {
+    const hanging: HostResolver = () => new Promise(() => {});
+    const slowAgents = createGuardedAgents({ allowList: parseAllowList(['127.0.0.0/8']), resolve: hanging });
+    try {
+      const port = new URL(base).port;
+      const url = `http://slow-dns.invalid:${port}/echo`;
+      const result = expectFailure(await create(slowAgents).post({ url, body: '{}', timeoutMs: 300 }));
+      expect(result).toMatchObject({ code: 'timeout', error: 'no response within 300 ms' });
+      expect(result.durationMs).toBeLessThan(1_500);
+    } finally {
+      slowAgents.httpAgent.destroy();
+    }
+  });
+
   it('keeps the status when the body stalls past the deadline', async () => {
     const result = expectOk(await client.post({ url: `${base}/stall-body`, timeoutMs: 300 }));
     expect(result).toMatchObject({ statusCode: 200, bodyText: 'partial' });
@@ -194,15 +217,62 @@ describe('OutboundHttpClient', () => {
   });
 
   it('stops reading an endless response at the cap and drops the connection', async () => {
+    const closedBefore = endlessClosed;
     const result = expectOk(await client.post({ url: `${base}/endless`, timeoutMs: 10_000, maxResponseBytes: 100 }));
     expect(result.bodyText).toBe('y'.repeat(100));
     expect(result.durationMs).toBeLessThan(5_000);
-    await expect.poll(() => endlessClosed, { timeout: 2_000 }).toBe(1);
+    await expect.poll(() => endlessClosed, { timeout: 2_000 }).toBe(closedBefore + 1);
+    // The dropped connection never goes back to the pool: the next webhook gets a working one.
+    expect(expectOk(await client.post({ url: `${base}/echo`, timeoutMs: 2_000 })).statusCode).toBe(200);
+    expect(ports.get('/echo')).not.toBe(ports.get('/endless'));
+  });
+
+  it('reuses the connection once a response was read to its end', async () => {
+    expectOk(await client.post({ url: `${base}/status?code=200`, body: '{}', timeoutMs: 2_000 }));
+    expectOk(await client.post({ url: `${base}/echo`, body: '{}', timeoutMs: 2_000 }));
+    expect(ports.get('/echo')).toBe(ports.get('/status'));
+  });
+
+  it('reuses the connection when the whole response arrived, even past the cap', async () => {
+    const capped = expectOk(
+      await client.post({ url: `${base}/status?code=200`, timeoutMs: 2_000, maxResponseBytes: 5 }),
+    );
+    expect(capped.bodyText).toBe('statu');
+    expectOk(await client.post({ url: `${base}/echo`, body: '{}', timeoutMs: 2_000 }));
+    expect(ports.get('/echo')).toBe(ports.get('/status'));
   });
 
   it('never splits a UTF-8 character at the cap', async () => {
     const result = expectOk(await client.post({ url: `${base}/utf8`, timeoutMs: 2_000, maxResponseBytes: 5 }));
     expect(result.bodyText).toBe('éé');
+  });
+
+  it('logs a readable body whether or not it asks for compression', async () => {
+    const result = expectOk(await client.post({ url: `${base}/gzip`, timeoutMs: 2_000 }));
+    expect(result.bodyText).toBe('plain text');
+  });
+
+  it('sends credentials from the URL as basic auth, in place of an Authorization header', async () => {
+    const url = `${base.replace('://', '://hook%40user:p%3Ass@')}/echo`;
+    await client.post({ url, headers: { Authorization: 'Bearer other' }, body: '{}', timeoutMs: 2_000 });
+    const expected = `Basic ${Buffer.from('hook@user:p:ss').toString('base64')}`;
+    expect(seen[0]?.headers.authorization).toBe(expected);
+  });
+
+  it('reaches an IPv6 literal host', async (context) => {
+    const v6 = http.createServer((_req, res) => res.end('over v6'));
+    const listening = await new Promise<boolean>((resolve) => {
+      v6.once('error', () => resolve(false));
+      v6.listen(0, '::1', () => resolve(true));
+    });
+    if (!listening) return context.skip('no IPv6 loopback on this machine');
+    try {
+      const url = `http://[::1]:${(v6.address() as AddressInfo).port}/`;
+      expect(expectOk(await client.post({ url, body: '{}', timeoutMs: 2_000 })).bodyText).toBe('over v6');
+    } finally {
+      v6.closeAllConnections();
+      await new Promise((resolve) => v6.close(resolve));
+    }
   });
 
   it('reports a refused connection', async () => {
@@ -219,6 +289,10 @@ describe('OutboundHttpClient', () => {
     for (const url of ['data:text/plain,hello', 'file:///etc/passwd']) {
       expect(expectFailure(await client.post({ url, timeoutMs: 1_000 })).code).toBe('ssrf');
     }
+    expect(expectFailure(await client.post({ url: 'not a url', timeoutMs: 1_000 }))).toMatchObject({
+      code: 'other',
+      error: 'invalid URL',
+    });
   });
 
   it('ignores proxy environment variables', async () => {
@@ -242,7 +316,7 @@ describe('OutboundHttpClient', () => {
   describe('through the SSRF guard', () => {
     it('refuses a loopback receiver that is not allow-listed', async () => {
       const strictAgents = createGuardedAgents({ allowList: parseAllowList([]) });
-      const strict = new OutboundHttpClient(axios.create(), strictAgents);
+      const strict = create(strictAgents);
       const result = expectFailure(await strict.post({ url: `${base}/echo`, body: '{}', timeoutMs: 2_000 }));
       expect(result.code).toBe('ssrf');
       expect(result.error).toContain('loopback');
@@ -250,15 +324,70 @@ describe('OutboundHttpClient', () => {
       strictAgents.httpAgent.destroy();
     });
 
+    it('dials https through the guarded agent too', async () => {
+      const strictAgents = createGuardedAgents({ allowList: parseAllowList([]) });
+      const url = `${base.replace('http:', 'https:')}/echo`;
+      const result = expectFailure(await create(strictAgents).post({ url, body: '{}', timeoutMs: 2_000 }));
+      expect(result.code).toBe('ssrf');
+      expect(result.error).toContain('loopback');
+      strictAgents.httpsAgent.destroy();
+    });
+
     it('refuses a hostname that resolves to loopback at connect time', async () => {
       const resolve: HostResolver = () => Promise.resolve(['127.0.0.1']);
       const strictAgents = createGuardedAgents({ allowList: parseAllowList([]), resolve });
-      const strict = new OutboundHttpClient(axios.create(), strictAgents);
+      const strict = create(strictAgents);
       const port = new URL(base).port;
       const result = expectFailure(await strict.post({ url: `http://rebind.invalid:${port}/echo`, timeoutMs: 2_000 }));
       expect(result).toMatchObject({ code: 'ssrf' });
       expect(result.error).toContain('rebind.invalid resolves to a forbidden address (loopback address)');
       strictAgents.httpAgent.destroy();
     });
+  });
+});
+
+describe('OutboundHttpClient', () => {
+  let client: OutboundHttpClient;
+
+  beforeAll(() => {
+    client = new OutboundHttpClient(axios.create(), agents);
+  });
+
+  it('sends the given method', async () => {
+    await client.request({ method: 'PUT', url: `${base}/echo`, body: { a: [1, 2] }, timeoutMs: 2_000 });
+    expect(seen[0]).toMatchObject({ method: 'PUT', body: '{"a":[1,2]}' });
+  });
+
+  it('overrides unsafe defaults of the shared axios instance', async () => {
+    const permissive = axios.create({ maxRedirects: 5, validateStatus: (status) => status < 300, timeout: 1 });
+    const result = expectOk(
+      await new OutboundHttpClient(permissive, agents).post({ url: `${base}/redirect`, body: '{}', timeoutMs: 2_000 }),
+    );
+    expect(result.statusCode).toBe(302);
+    expect(hits.get('/target')).toBeUndefined();
+  });
+
+  it('sends the exact body even when the shared instance transforms requests', async () => {
+    const transforming = axios.create({ transformRequest: [() => 'mangled'] });
+    await new OutboundHttpClient(transforming, agents).post({
+      url: `${base}/echo`,
+      body: '{"signed":true}',
+      timeoutMs: 2_000,
+    });
+    expect(seen[0]?.body).toBe('{"signed":true}');
+  });
+
+  it('asks for compression and decompresses', async () => {
+    const result = expectOk(await client.post({ url: `${base}/gzip`, timeoutMs: 2_000 }));
+    expect(result).toMatchObject({ bodyText: 'plain text', headers: { 'x-compressed': 'yes' } });
+  });
+});
+
+describe('WebhookPoster', () => {
+  // Unlike axios it neither asks for compression nor decompresses: only a few KB are kept, for the log.
+  it('does not ask for compression', async () => {
+    const result = expectOk(await new WebhookPoster(agents).post({ url: `${base}/gzip`, timeoutMs: 2_000 }));
+    expect(result.headers['x-compressed']).toBeUndefined();
+    expect(result.bodyText).toBe('plain text');
   });
 });
