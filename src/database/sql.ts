@@ -7,7 +7,7 @@ import { DatabaseHost } from './database-host.js';
 /** Connections for bookkeeping statements: they are few, and each Batcher has at most one statement in flight. */
 const BOOKKEEPING_POOL_SIZE = 6;
 
-/** A hot-path statement: prepared once per connection under its name, then only bound and executed. */
+/** A hot-path statement, with a name under which the bookkeeping connections prepare it once. */
 export interface Statement {
   readonly name: string;
   readonly text: string;
@@ -26,10 +26,16 @@ export function statement(name: string, text: string, options: { bookkeeping?: b
 }
 
 /**
- * Direct access to the pg pool behind TypeORM's DataSource, for the message pipeline's hot path: named prepared
- * statements skip re-parsing and re-planning, and no per-query QueryRunner is built. Admin code keeps using
- * TypeORM. It is the same pool, so the embedded database's one-connection rule holds for both. On PostgreSQL,
- * bookkeeping statements go through a small second pool whose sessions run with `synchronous_commit = off`.
+ * Direct access to the pg pool behind TypeORM's DataSource, for the message pipeline's hot path: no per-query
+ * QueryRunner is built. Admin code keeps using TypeORM. It is the same pool, so the embedded database's
+ * one-connection rule holds for both. On PostgreSQL, bookkeeping statements go through a small second pool whose
+ * sessions run with `synchronous_commit = off`, where they are prepared once by name.
+ *
+ * Every execution is planned for its own parameters and the table as it is then (unnamed statements, and
+ * `plan_cache_mode = force_custom_plan` for the named ones). A generic plan is cached for the connection's life,
+ * and one made while a table was small (right after start, or where no ANALYZE has run yet) can keep scanning
+ * the whole table once it has grown: measured, a delivery claim that scanned every due output took 400 ms
+ * instead of 1 ms. Planning these statements costs far less than that, once per batch.
  */
 @Injectable()
 export class Sql implements OnApplicationShutdown {
@@ -40,11 +46,11 @@ export class Sql implements OnApplicationShutdown {
    * Embedded: no names. PGlite keeps one session for every connection, so a statement prepared by a connection
    * that was later replaced still exists, and the new connection's PREPARE of the same name would fail.
    */
-  private readonly named: boolean;
+  private readonly namedBookkeeping: boolean;
 
   constructor(dataSource: DataSource, @Inject(DatabaseHost) host: DatabaseHost) {
     this.pool = (dataSource.driver as PostgresDriver).master as pg.Pool;
-    this.named = !host.isEmbedded;
+    this.namedBookkeeping = !host.isEmbedded;
     this.bookkeepingPool = host.isEmbedded ? this.pool : this.createBookkeepingPool();
   }
 
@@ -52,10 +58,11 @@ export class Sql implements OnApplicationShutdown {
     statement: Statement,
     values: unknown[],
   ): Promise<pg.QueryResult<Row>> {
-    const config: pg.QueryConfig = this.named
+    if (!statement.bookkeeping) return this.pool.query<Row>({ text: statement.text, values });
+    const config: pg.QueryConfig = this.namedBookkeeping
       ? { name: statement.name, text: statement.text, values }
       : { text: statement.text, values };
-    return (statement.bookkeeping ? this.bookkeepingPool : this.pool).query<Row>(config);
+    return this.bookkeepingPool.query<Row>(config);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -66,7 +73,7 @@ export class Sql implements OnApplicationShutdown {
     const pool = new pg.Pool({
       ...this.pool.options,
       max: BOOKKEEPING_POOL_SIZE,
-      options: '-c synchronous_commit=off',
+      options: '-c synchronous_commit=off -c plan_cache_mode=force_custom_plan',
     });
     // An idle connection dropped by the server (restart, outage) must not crash the process; queries on it fail
     // and their callers retry.
