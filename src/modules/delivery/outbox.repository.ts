@@ -62,7 +62,10 @@ interface FinishedAttempt {
 
 // A run: the session's head, leased if it is due and free, plus the pending outputs right after it, leased in the
 // same statement only for sessions whose head this statement got (and is not being retried). The heads are looked up once (MATERIALIZED):
-// without it the planner may re-run the lateral head lookup for every pending row it joins against.
+// without it the planner may re-run the lateral head lookup for every pending row it joins against. The re-checks
+// of the UPDATEs are written so that no index can serve them (`(…) IS TRUE`): without statistics the planner
+// guessed that few outputs were due and scanned every due output through IDX_OUTBOX_PENDING_DUE on each claim,
+// where the primary key finds the few rows the claim is about.
 const CLAIM_RUNS = statement(
   'outbox_claim_runs',
   `WITH h AS MATERIALIZED (
@@ -74,7 +77,7 @@ const CLAIM_RUNS = statement(
    heads AS (
      UPDATE outbox o SET lease_owner = h.owner, lease_expires_at = now() + make_interval(secs => h.lease_ms::float8 / 1000)
      FROM h
-     WHERE o.id = h.id AND o.status = 'pending' AND o.next_attempt_at <= now()
+     WHERE o.id = h.id AND o.status = 'pending' AND (o.next_attempt_at <= now()) IS TRUE
        AND (o.lease_owner IS NULL OR o.lease_expires_at < now())
      RETURNING o.id, o.endpoint_id, o.user_id, o.session_id, o.sequence, o.body, o.attempt_count, o.round_start,
        o.lease_owner, o.lease_expires_at),
@@ -90,7 +93,7 @@ const CLAIM_RUNS = statement(
    rest AS (
      UPDATE outbox o SET lease_owner = f.lease_owner, lease_expires_at = f.lease_expires_at
      FROM followers f
-     WHERE o.id = f.id AND o.status = 'pending' AND o.next_attempt_at <= now()
+     WHERE o.id = f.id AND o.status = 'pending' AND (o.next_attempt_at <= now()) IS TRUE
        AND (o.lease_owner IS NULL OR o.lease_expires_at < now())
      RETURNING o.id, o.endpoint_id, o.user_id, o.session_id, o.sequence, o.body, o.attempt_count, o.round_start)
    SELECT id, endpoint_id, user_id, session_id, sequence, body, attempt_count, round_start FROM heads
