@@ -5,9 +5,12 @@ export interface SessionKey {
   sessionId: string;
 }
 
-/** A collision-free map key (user and session ids are free text and may contain any separator). */
+/**
+ * A collision-free map key, cheap to build (it is made several times per message): NUL separates the parts,
+ * and no id can contain NUL — PostgreSQL text cannot hold it, and requests carrying it are refused up front.
+ */
 export function sessionKeyString(key: SessionKey): string {
-  return JSON.stringify([key.endpointId, key.userId, key.sessionId]);
+  return `${key.endpointId}\u0000${key.userId}\u0000${key.sessionId}`;
 }
 
 /** A session key as batched statements return it. */
