@@ -1,6 +1,9 @@
+import { validateSync } from 'class-validator';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationFailedError } from '../../common/errors/common.errors.js';
-import { mergeTransformed, validateIngestMessage } from './ingest-message.validator.js';
+import { IngestMessageDto } from './dto/ingest-message.dto.js';
+import { mergeTransformed, plainlyValid, validateIngestMessage } from './ingest-message.validator.js';
 
 function fieldsOf(run: () => unknown): string[] {
   try {
@@ -58,5 +61,45 @@ describe('mergeTransformed', () => {
 
     expect(Object.keys(merged)).toEqual(['userId', 'sessionId', 'text', '__proto__']);
     expect(fieldsOf(() => validateIngestMessage(merged))).toEqual(['__proto__']);
+  });
+});
+
+describe('plainlyValid (the fast path)', () => {
+  // Strings around every limit, in UTF-16 units and in characters (astral characters are two units, one character).
+  const text = (max: number) =>
+    fc.oneof(
+      { arbitrary: fc.string({ maxLength: 12 }), weight: 6 },
+      fc.string({ unit: 'grapheme', minLength: max - 3, maxLength: max + 3 }),
+      // n UTF-16 units of which k astral characters: n - k characters.
+      fc
+        .tuple(fc.integer({ min: max - 3, max: max + 3 }), fc.integer({ min: 0, max: 3 }))
+        .map(([units, astral]) => 'a'.repeat(units - 2 * astral) + '😀'.repeat(astral)),
+    );
+  const anything = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.boolean(), fc.array(fc.nat()));
+  const field = (valid: fc.Arbitrary<unknown>) => fc.oneof({ arbitrary: valid, weight: 5 }, anything);
+  const message = fc.record(
+    {
+      userId: field(text(256)),
+      sessionId: field(text(256)),
+      text: field(text(10_000)),
+      data: field(fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 })),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('accepts only what IngestMessageDto accepts, and most of what it accepts', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(message, (value) => {
+        const dto = Object.assign(new IngestMessageDto(), value);
+        const dtoAccepts = validateSync(dto, { forbidUnknownValues: true }).length === 0;
+        if (plainlyValid(dto)) {
+          accepted += 1;
+          expect(dtoAccepts).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    expect(accepted).toBeGreaterThan(100);
   });
 });
