@@ -1,13 +1,16 @@
 // What endpoint transformers cost. Two measurements:
 //   1. Per-call overhead of a trivial handleOutput: the built TransformerRuntime in this process, the same pool
 //      the server uses (SANDBOX_WORKERS workers), one call at a time (latency: median, p99) and then many at once
-//      (calls/s). This is the sandbox's cost alone: args out, QuickJS run, result back.
+//      (calls/s, and CPU time of the whole process, all threads, per call: steadier than wall time on a shared
+//      machine). This is the sandbox's cost alone: args out, QuickJS run, result back. With --endpoints=N the
+//      calls go round-robin to N endpoints: more than a worker keeps warm contexts for (32) measures cold calls.
 //   2. End to end: one hookflow server (built dist/main.js, PostgreSQL by default) with two endpoints on the echo
 //      flow, one with trivial input + output transformers and one without, measured alternately (rounds) with
 //      the load generator of bench/load.mjs; medians of delivered/s, e2e latency and server CPU per output.
 //
 //   npm run build && node bench/transformer.mjs [options]
 //     --calls=5000 --warm-calls=500 --parallel=64     part 1: sequential calls, warm-up calls, calls in flight
+//     --endpoints=1                                   part 1: endpoints the calls are spread over
 //     --workers=2                                     SANDBOX_WORKERS, for both parts
 //     --messages=5000 --sessions=100 --concurrency=32 --rounds=2 --warm-up=500   part 2, per run
 //     --rate=0                                        part 2: messages/s (0: as fast as the server answers; a rate
@@ -30,6 +33,7 @@ const config = {
   calls: bool(args, 'calls', true) ? num(args, 'calls', 5000) : 0,
   warmCalls: num(args, 'warm-calls', 500),
   parallel: num(args, 'parallel', 64),
+  endpoints: num(args, 'endpoints', 1),
   workers: num(args, 'workers', 2),
   e2e: bool(args, 'e2e', true),
   messages: num(args, 'messages', 5000),
@@ -85,7 +89,7 @@ async function callOverhead() {
   const runtime = new TransformerRuntime({ host, poolSize: config.workers });
   const call = (i) =>
     runtime.runHook({
-      endpointId: 'bench',
+      endpointId: `bench-${i % config.endpoints}`,
       compiledJs: compiled.js,
       hook: 'handleOutput',
       args: {
@@ -100,6 +104,7 @@ async function callOverhead() {
     for (let i = 0; i < config.warmCalls; i++) await call(i);
     const latencies = [];
     const inSandbox = [];
+    const sequentialCpu = process.cpuUsage();
     for (let i = 0; i < config.calls; i++) {
       const start = performance.now();
       const result = await call(i);
@@ -107,6 +112,8 @@ async function callOverhead() {
       if (!result.ok) throw new Error(`handleOutput failed: ${result.error.message}`);
       inSandbox.push(result.durationMs);
     }
+    const sequentialCpuUs = cpuMicros(process.cpuUsage(sequentialCpu));
+    const parallelCpu = process.cpuUsage();
     const started = performance.now();
     let next = 0;
     await Promise.all(
@@ -115,19 +122,27 @@ async function callOverhead() {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const parallelCpuUs = cpuMicros(process.cpuUsage(parallelCpu));
     const latency = summarize(latencies);
     const sandbox = summarize(inSandbox);
     return {
       calls: config.calls,
       workers: config.workers,
+      endpoints: config.endpoints,
       medianMs: round(latency.p50, 3),
       p99Ms: round(latency.p99, 3),
       sandboxMedianMs: round(sandbox.p50, 3),
       parallelCallsPerSec: Math.round(config.calls / seconds),
+      sequentialCpuUsPerCall: Math.round(sequentialCpuUs / config.calls),
+      parallelCpuUsPerCall: Math.round(parallelCpuUs / config.calls),
     };
   } finally {
     await runtime.close();
   }
+}
+
+function cpuMicros({ user, system }) {
+  return user + system;
 }
 
 async function endToEnd() {
@@ -198,10 +213,11 @@ async function endToEnd() {
 
 function report(calls, e2e) {
   if (calls) {
-    console.log(`\n### handleOutput per-call overhead (${calls.workers} workers, ${calls.calls} calls)\n`);
+    const spread = calls.endpoints === 1 ? '' : `, ${calls.endpoints} endpoints`;
+    console.log(`\n### handleOutput per-call overhead (${calls.workers} workers, ${calls.calls} calls${spread})\n`);
     console.log(
       markdownTable(
-        ['', 'median ms', 'p99 ms', 'in sandbox (median) ms', 'calls/s (parallel)'],
+        ['', 'median ms', 'p99 ms', 'in sandbox (median) ms', 'calls/s (parallel)', 'CPU µs/call (seq / parallel)'],
         [
           [
             'trivial handleOutput',
@@ -209,6 +225,7 @@ function report(calls, e2e) {
             calls.p99Ms.toFixed(3),
             calls.sandboxMedianMs.toFixed(3),
             calls.parallelCallsPerSec,
+            `${calls.sequentialCpuUsPerCall} / ${calls.parallelCpuUsPerCall}`,
           ],
         ],
       ),

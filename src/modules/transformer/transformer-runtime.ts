@@ -79,6 +79,7 @@ export class TransformerRuntime {
     const outcome = await this.pool.run(
       {
         kind: 'hook',
+        endpointId: req.endpointId,
         compiledJs: req.compiledJs,
         hook: req.hook,
         argsJson: JSON.stringify(req.args ?? {}),

@@ -17,12 +17,16 @@ export interface UserLocation {
  * Finds the innermost frame of the user's file in a QuickJS stack ("    at f (transformer.js:3:11)" or, for a
  * syntax error, "    at transformer.js:3:11") and maps it back to the user's source. Frames of lodash or the
  * sandbox's own code carry other file names and are skipped.
+ *
+ * `firstLineOffset`: characters on line 1 of `compiledJs` (and of its map) before the user's code.
+ * `wrapperOffset`: characters the sandbox put on line 1 before `compiledJs` when it evaluated it.
  */
 export function locateUserFrame(
   stack: string,
   filename: string,
   compiledJs: string,
   firstLineOffset = 0,
+  wrapperOffset = 0,
 ): UserLocation | undefined {
   const needle = `${filename}:`;
   for (const frame of stack.split('\n')) {
@@ -31,7 +35,8 @@ export function locateUserFrame(
     const match = /^(\d+):(\d+)/.exec(frame.slice(at + needle.length));
     if (match === null) continue;
     const line = Number(match[1]);
-    let column = originalColumn(compiledJs, line, Number(match[2]));
+    const generated = Number(match[2]) - (line === 1 ? wrapperOffset : 0);
+    let column = originalColumn(compiledJs, line, generated);
     if (line === 1) column -= firstLineOffset;
     return column >= 1 ? { line, column } : { line };
   }

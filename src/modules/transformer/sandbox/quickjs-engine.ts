@@ -1,7 +1,8 @@
 /**
- * One QuickJS runtime per worker thread, with the limits of the run in progress. Runs get fresh contexts; the
- * "library realm" (lodash and the run kit) is built once per worker and frozen, because evaluating lodash costs
- * tens of milliseconds and would otherwise dominate every run.
+ * One QuickJS runtime per worker thread, with the limits of the run in progress. The "library realm" (lodash
+ * and the run kit) is built once per worker and frozen, because evaluating lodash costs tens of milliseconds
+ * and would otherwise dominate every run. Code nodes get a fresh context per run; hooks run in warm contexts
+ * kept per endpoint and code version (hook-context-cache.ts states the isolation rule).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import {
 } from 'quickjs-emscripten';
 import { HARDEN_SOURCE } from './guest/harden.guest.js';
 import { RUN_KIT_SOURCE } from './guest/run-kit.guest.js';
+import { disposeHookContext, HookContextCache, type HookContext } from './hook-context-cache.js';
 
 export type LimitReason = 'timeout' | 'memory';
 
@@ -47,15 +49,31 @@ const WASM_PAGE = 64 * 1024;
 const INITIAL_PAGES = 256;
 const MAX_STACK_BYTES = 256 * 1024;
 const MEMORY_CHECK_INTERVAL_MS = 20;
+const CACHE_CHECK_INTERVAL_MS = 1000;
+/** The user's module becomes a function, run once per call; it stays on the module's own line 1. */
+export const HOOK_MODULE_PREFIX = '(function () {';
+const HOOK_MODULE_SUFFIX = '\n})';
+
+/** What warm hook contexts (and the garbage between garbage collections) may hold beyond the baseline. */
+function cacheBudgetBytes(memoryLimitBytes: number): number {
+  return Math.max(2 * 1024 * 1024, Math.floor(memoryLimitBytes / 8));
+}
 
 export class QuickJsEngine {
+  /** Called from inside QuickJS, every `longRunMs` of a run that keeps it busy. Must not re-enter QuickJS. */
+  onLongRun: (() => void) | null = null;
+  private longRunAt = Number.POSITIVE_INFINITY;
   private guard: RunGuard | null = null;
   private bridge: RunBridge | null = null;
   private nextMemoryCheck = 0;
   private heapCap = Number.POSITIVE_INFINITY;
   private usedCap = Number.POSITIVE_INFINITY;
   private recycleHeap = Number.POSITIVE_INFINITY;
-  private kitBeginHook!: QuickJSHandle;
+  private cacheCeiling = Number.POSITIVE_INFINITY;
+  private nextCacheCheck = 0;
+  private heapAtRunStart = 0;
+  private readonly hookContexts = new HookContextCache();
+  private kitPrepareHook!: QuickJSHandle;
   private kitBeginCode!: QuickJSHandle;
   private kitEnd!: QuickJSHandle;
   private kit!: QuickJSHandle;
@@ -65,17 +83,22 @@ export class QuickJsEngine {
     private readonly library: QuickJSContext,
     private readonly memory: WasmMemory,
     readonly memoryLimitBytes: number,
+    private readonly longRunMs: number,
   ) {}
 
-  static async create(memoryLimitBytes: number): Promise<{ engine: QuickJsEngine; lodashMs: number }> {
+  static async create(
+    memoryLimitBytes: number,
+    longRunMs = Number.POSITIVE_INFINITY,
+  ): Promise<{ engine: QuickJsEngine; lodashMs: number }> {
     // QuickJS's own allocation limit undercounts fragmentation; the WebAssembly memory maximum is the hard
     // ceiling behind the checks in the interrupt handler.
-    const maximum = Math.ceil((INITIAL_PAGES * WASM_PAGE + 2 * memoryLimitBytes + 32 * 1024 * 1024) / WASM_PAGE);
+    const reserved = 2 * memoryLimitBytes + cacheBudgetBytes(memoryLimitBytes) + 32 * 1024 * 1024;
+    const maximum = Math.ceil((INITIAL_PAGES * WASM_PAGE + reserved) / WASM_PAGE);
     const memory = new WasmMemory({ initial: INITIAL_PAGES, maximum });
     const wasm = await newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory: memory }));
     const runtime = wasm.newRuntime();
     runtime.setMaxStackSize(MAX_STACK_BYTES);
-    const engine = new QuickJsEngine(runtime, runtime.newContext(), memory, memoryLimitBytes);
+    const engine = new QuickJsEngine(runtime, runtime.newContext(), memory, memoryLimitBytes, longRunMs);
     const lodashMs = engine.buildLibraryRealm();
     engine.applyLimits();
     return { engine, lodashMs };
@@ -85,6 +108,8 @@ export class QuickJsEngine {
     this.guard = { deadline: Date.now() + timeoutMs, reason: null, stopping: false };
     this.bridge = bridge;
     this.nextMemoryCheck = Date.now() + MEMORY_CHECK_INTERVAL_MS;
+    this.heapAtRunStart = this.heapBytes();
+    this.longRunAt = Date.now() + this.longRunMs;
     return this.guard;
   }
 
@@ -95,19 +120,45 @@ export class QuickJsEngine {
     this.callKit(this.kitEnd).dispose();
   }
 
-  beginHook(ctx: QuickJSContext, argsJson: string, withResponse: boolean): VmCallResult<QuickJSHandle> {
-    const args = this.library.newString(argsJson);
+  /** The endpoint's warm context for this code, or a new one with the kit's globals (still without the module). */
+  openHookContext(endpointId: string, compiledJs: string): HookContext {
+    const warm = this.hookContexts.take(endpointId, compiledJs);
+    if (warm !== undefined) return warm;
+    const ctx = this.runtime.newContext();
     try {
-      return this.library.callFunction(
-        this.kitBeginHook,
-        this.kit,
-        ctx.global,
-        args,
-        withResponse ? this.library.true : this.library.false,
-      );
-    } finally {
-      args.dispose();
+      const control = this.library.unwrapResult(this.library.callFunction(this.kitPrepareHook, this.kit, ctx.global));
+      return { endpointId, compiledJs, ctx, control, methods: new Map(), module: undefined, calls: 0 };
+    } catch (error) {
+      ctx.dispose();
+      throw error;
     }
+  }
+
+  /** Compiles the user's module as a function of the context; evaluation errors are the user's. */
+  evaluateHookModule(context: HookContext, filename: string): VmCallResult<QuickJSHandle> {
+    const source = HOOK_MODULE_PREFIX + context.compiledJs + HOOK_MODULE_SUFFIX;
+    return context.ctx.evalCode(source, filename);
+  }
+
+  /**
+   * Keeps the context for the endpoint's next call, or disposes it. What the cache holds is measured when the
+   * run grew the heap, and otherwise at most every CACHE_CHECK_INTERVAL_MS (measuring walks the whole heap, a
+   * millisecond or two); over the budget, the context that just ran goes first (most likely it is the one that
+   * keeps something in its realm), then all of them.
+   */
+  releaseHookContext(context: HookContext, reusable: boolean): void {
+    if (!reusable) {
+      disposeHookContext(context);
+      return;
+    }
+    context.calls++;
+    this.hookContexts.put(context);
+    const now = Date.now();
+    if (this.heapBytes() === this.heapAtRunStart && now < this.nextCacheCheck) return;
+    this.nextCacheCheck = now + CACHE_CHECK_INTERVAL_MS;
+    if (this.usedBytes() <= this.cacheCeiling) return;
+    this.hookContexts.discard(context.endpointId);
+    if (this.usedBytes() > this.cacheCeiling) this.hookContexts.clear();
   }
 
   beginCode(ctx: QuickJSContext, payloadJson: string): VmCallResult<QuickJSHandle> {
@@ -153,7 +204,7 @@ export class QuickJsEngine {
       lib.callFunction(createKit, lib.undefined, lodash, hostLog, hostCall, hostUuid, maxLogChars),
     );
     for (const handle of [lodash, createKit, maxLogChars, hostLog, hostCall, hostUuid]) handle.dispose();
-    this.kitBeginHook = lib.getProp(this.kit, 'beginHook');
+    this.kitPrepareHook = lib.getProp(this.kit, 'prepareHook');
     this.kitBeginCode = lib.getProp(this.kit, 'beginCode');
     this.kitEnd = lib.getProp(this.kit, 'end');
     const harden = lib.unwrapResult(lib.evalCode(HARDEN_SOURCE, 'sandbox-harden.js'));
@@ -162,14 +213,19 @@ export class QuickJsEngine {
     return lodashMs;
   }
 
-  /** Limits count from the baseline, so a run gets `memoryLimitBytes` beyond what lodash and the kit occupy. */
+  /**
+   * Limits count from the baseline, so a run gets `memoryLimitBytes` beyond what lodash and the kit occupy, and
+   * beyond the budget of the warm hook contexts (which releaseHookContext keeps them within).
+   */
   private applyLimits(): void {
     const baseUsed = this.usedBytes();
     const baseHeap = this.heapBytes();
-    this.runtime.setMemoryLimit(baseUsed + this.memoryLimitBytes);
-    this.usedCap = baseUsed + this.memoryLimitBytes;
-    this.heapCap = baseHeap + this.memoryLimitBytes;
-    this.recycleHeap = baseHeap + this.memoryLimitBytes / 2;
+    const budget = cacheBudgetBytes(this.memoryLimitBytes);
+    this.runtime.setMemoryLimit(baseUsed + budget + this.memoryLimitBytes);
+    this.cacheCeiling = baseUsed + budget;
+    this.usedCap = baseUsed + budget + this.memoryLimitBytes;
+    this.heapCap = baseHeap + budget + this.memoryLimitBytes;
+    this.recycleHeap = baseHeap + budget + this.memoryLimitBytes / 2;
     this.runtime.setInterruptHandler(() => this.shouldInterrupt());
   }
 
@@ -179,6 +235,10 @@ export class QuickJsEngine {
     if (guard === null) return false;
     if (guard.reason !== null || guard.stopping) return true;
     const now = Date.now();
+    if (now >= this.longRunAt) {
+      this.longRunAt = now + this.longRunMs;
+      this.onLongRun?.();
+    }
     if (now >= guard.deadline) {
       guard.reason = 'timeout';
       return true;

@@ -9,22 +9,26 @@ export interface SandboxPoolOptions {
   backstopGraceMs?: number;
   /** Runs allowed to wait for a worker; default 1000. */
   maxQueue?: number;
-}
-
-interface QueuedTask extends SlotTask {
-  reject(error: Error): void;
+  /** Runs a worker may have at once, the running one included; default 8. 1 turns pipelining off. */
+  pipelineDepth?: number;
 }
 
 /**
- * A warm pool of sandbox workers. Runs queue in arrival order and go to the first idle worker; a worker that
+ * A warm pool of sandbox workers. Runs queue in arrival order and go to the least loaded worker; a worker that
  * hits a limit, crashes or stops answering is replaced, so one bad run never costs more than its own slot.
+ *
+ * Pipelining: when runs wait, a worker gets up to `pipelineDepth` of them in one message and does them back
+ * to back, instead of waiting for the main thread between runs (a busy server's event loop would otherwise
+ * leave the workers idle). A worker whose current run turns slow hands the others back (sandbox.worker.ts),
+ * and takes none until that run ends, so a slow run delays no one else for long; runs a retired worker never
+ * started go back to the front of the queue.
  */
 export class SandboxPool {
   private readonly slots = new Set<SandboxWorkerSlot>();
-  private readonly idle: SandboxWorkerSlot[] = [];
-  private readonly queue: QueuedTask[] = [];
+  private readonly queue: SlotTask[] = [];
   private readonly backstopGraceMs: number;
   private readonly maxQueue: number;
+  private readonly pipelineDepth: number;
   private nextRunId = 1;
   private closed = false;
   private initFailures = 0;
@@ -34,6 +38,7 @@ export class SandboxPool {
   constructor(private readonly options: SandboxPoolOptions) {
     this.backstopGraceMs = options.backstopGraceMs ?? 500;
     this.maxQueue = options.maxQueue ?? 1000;
+    this.pipelineDepth = Math.max(1, options.pipelineDepth ?? 8);
     for (let i = 0; i < options.size; i++) this.spawn();
   }
 
@@ -60,7 +65,6 @@ export class SandboxPool {
     for (const task of this.queue.splice(0)) task.reject(new SandboxClosedError());
     const slots = [...this.slots];
     this.slots.clear();
-    this.idle.length = 0;
     await Promise.all(slots.map((slot) => slot.terminate()));
   }
 
@@ -68,28 +72,41 @@ export class SandboxPool {
     const slot = new SandboxWorkerSlot(
       { bootData: { memoryLimitBytes: this.options.memoryLimitBytes }, backstopGraceMs: this.backstopGraceMs },
       {
-        onReady: (ready) => this.onReady(ready),
-        onRetired: (retired, initFailure) => this.onRetired(retired, initFailure),
+        onReady: () => this.onReady(),
+        onReturned: (_slot, tasks) => this.requeue(tasks),
+        onRetired: (retired, initFailure, unstarted) => this.onRetired(retired, initFailure, unstarted),
       },
     );
     this.slots.add(slot);
   }
 
-  private onReady(slot: SandboxWorkerSlot): void {
-    if (this.closed || !this.slots.has(slot)) return;
+  private onReady(): void {
+    if (this.closed) return;
     this.initFailures = 0;
     this.lastInitFailure = undefined;
-    this.idle.push(slot);
     this.pump();
   }
 
-  private onRetired(slot: SandboxWorkerSlot, initFailure?: string): void {
-    if (!this.slots.delete(slot)) return;
-    const idleAt = this.idle.indexOf(slot);
-    if (idleAt !== -1) this.idle.splice(idleAt, 1);
+  private requeue(tasks: SlotTask[]): void {
+    if (this.closed) {
+      for (const task of tasks) task.reject(new SandboxClosedError());
+      return;
+    }
+    this.queue.unshift(...tasks);
+    this.pump();
+  }
+
+  private onRetired(slot: SandboxWorkerSlot, initFailure: string | undefined, unstarted: SlotTask[]): void {
+    if (!this.slots.delete(slot)) {
+      // Closing: the pool forgot its slots first.
+      for (const task of unstarted) task.reject(new SandboxClosedError());
+      return;
+    }
     if (this.closed) return;
+    this.queue.unshift(...unstarted);
     if (initFailure === undefined) {
       this.spawn();
+      this.pump();
       return;
     }
     // A worker that cannot even start will not start on the next try either: once no worker is left, fail the
@@ -105,11 +122,25 @@ export class SandboxPool {
     }, delay).unref();
   }
 
+  /** Each waiting run goes to the accepting worker with the fewest runs; each worker gets its share in one message. */
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const slot = this.idle.pop();
-      const task = this.queue.shift();
-      if (slot !== undefined && task !== undefined) slot.dispatch(task);
+    if (this.queue.length === 0) return;
+    const batches = new Map<SandboxWorkerSlot, SlotTask[]>();
+    while (this.queue.length > 0) {
+      let target: SandboxWorkerSlot | undefined;
+      let targetLoad = this.pipelineDepth;
+      for (const slot of this.slots) {
+        const load = slot.load + (batches.get(slot)?.length ?? 0);
+        if (slot.accepting && load < targetLoad) {
+          target = slot;
+          targetLoad = load;
+        }
+      }
+      if (target === undefined) break;
+      const batch = batches.get(target) ?? [];
+      batch.push(this.queue.shift() as SlotTask);
+      batches.set(target, batch);
     }
+    for (const [slot, batch] of batches) slot.dispatch(batch);
   }
 }

@@ -1,12 +1,20 @@
 /**
- * One run inside a worker: a fresh QuickJS context, the user's code, and the loop that settles its promise
- * while host calls (HTTP, session storage) are answered by the main thread over the message port.
+ * One run inside a worker: a QuickJS context (a fresh one for a code node; for a hook, the endpoint's warm one
+ * when it has one, see hook-context-cache.ts), the user's code, and the loop that settles its promise while
+ * host calls (HTTP, session storage) are answered by the main thread over the message port.
  */
 import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, VmCallResult } from 'quickjs-emscripten';
 import type { ConsoleLevel, ConsoleLine, RunError } from '../transformer.types.js';
 import { errorMessage, locateUserFrame, type GuestErrorInfo, type UserLocation } from './error-location.js';
 import { toHostCall, toGuestJson } from './host-calls.js';
-import { MAX_LOG_CHARS, type QuickJsEngine, type RunBridge, type RunGuard } from './quickjs-engine.js';
+import type { HookContext } from './hook-context-cache.js';
+import {
+  HOOK_MODULE_PREFIX,
+  MAX_LOG_CHARS,
+  type QuickJsEngine,
+  type RunBridge,
+  type RunGuard,
+} from './quickjs-engine.js';
 import {
   CODE_NODE_FILENAME,
   TRANSFORMER_FILENAME,
@@ -41,6 +49,9 @@ export class SandboxRun implements RunBridge {
   private httpCalls = 0;
   private wake: (() => void) | null = null;
   private ctx!: QuickJSContext;
+  private hookContext: HookContext | undefined;
+  /** What the hook kit's finish said of the realm; still true after cleanup unless a leftover job ran since. */
+  private untouchedAtFinish = false;
   private control: QuickJSHandle | undefined;
   private guard!: RunGuard;
 
@@ -49,6 +60,8 @@ export class SandboxRun implements RunBridge {
     readonly runId: number,
     private readonly job: SandboxJob,
     private readonly post: (message: FromWorkerMessage) => void,
+    /** Called whenever the run has to wait for something outside QuickJS (the host, or its own deadline). */
+    private readonly onWait: () => void = () => {},
   ) {}
 
   async execute(): Promise<{ outcome: SandboxOutcome; recycle: boolean }> {
@@ -59,7 +72,6 @@ export class SandboxRun implements RunBridge {
     let result: RunResult;
     let broken = false;
     try {
-      this.ctx = this.engine.runtime.newContext();
       result = this.job.kind === 'hook' ? await this.runHook(this.job) : await this.runCode(this.job);
     } catch (error) {
       // A host-side exception means the engine itself failed (for example its heap hit the hard ceiling).
@@ -69,7 +81,7 @@ export class SandboxRun implements RunBridge {
     } finally {
       clearTimeout(timer);
     }
-    broken = this.cleanup(broken);
+    broken = this.cleanup(broken, result.ok);
     const durationMs = performance.now() - started;
     const outcome: SandboxOutcome = result.ok
       ? { ok: true, payloadJson: result.payloadJson, logs: this.logs, durationMs }
@@ -132,22 +144,24 @@ export class SandboxRun implements RunBridge {
   }
 
   private async runHook(job: HookJob): Promise<RunResult> {
-    const control = this.engine.beginHook(this.ctx, job.argsJson, job.withResponse);
-    if (control.error) return this.failure(control.error);
-    this.control = control.value;
-    const evaluated = this.ctx.evalCode(job.compiledJs, TRANSFORMER_FILENAME);
-    if (evaluated.error) return this.failure(evaluated.error);
-    evaluated.value.dispose();
-    const called = this.callControl('call', this.ctx.newString(job.hook));
-    if (called.error) return this.failure(called.error);
-    if (this.ctx.typeof(called.value) === 'undefined') {
-      called.value.dispose();
-      return { ok: true, payloadJson: '{"hookPresent":false}' };
+    const context = this.engine.openHookContext(job.endpointId, job.compiledJs);
+    this.hookContext = context;
+    const ctx = (this.ctx = context.ctx);
+    this.control = context.control;
+    if (context.module === undefined) {
+      const evaluated = this.engine.evaluateHookModule(context, TRANSFORMER_FILENAME);
+      if (evaluated.error) return this.failure(evaluated.error);
+      context.module = evaluated.value;
     }
+    const withResponse = job.withResponse ? ctx.true : ctx.false;
+    const args = [ctx.newString(job.argsJson), withResponse, ctx.newString(job.hook), context.module.dup()];
+    const called = this.callControl('start', ...args);
+    if (called.error) return this.failure(called.error);
     return this.complete(called.value);
   }
 
   private async runCode(job: CodeJob): Promise<RunResult> {
+    this.ctx = this.engine.runtime.newContext();
     const control = this.engine.beginCode(this.ctx, job.payloadJson);
     if (control.error) return this.failure(control.error);
     this.control = control.value;
@@ -165,8 +179,12 @@ export class SandboxRun implements RunBridge {
     if (settled.type === 'rejected') return this.failure(settled.error);
     const finished = this.callControl('finish', settled.value);
     if (finished.error) return this.failure(finished.error, 'The result could not be converted to JSON: ');
-    const payloadJson = this.ctx.getString(finished.value);
+    let payloadJson = this.ctx.getString(finished.value);
     finished.value.dispose();
+    if (this.hookContext !== undefined) {
+      this.untouchedAtFinish = payloadJson.startsWith('1');
+      payloadJson = payloadJson.slice(1);
+    }
     if (payloadJson.length > MAX_PAYLOAD_CHARS) {
       return {
         ok: false,
@@ -197,6 +215,7 @@ export class SandboxRun implements RunBridge {
         this.guard.reason = 'timeout';
         return { type: 'limit' };
       }
+      this.onWait();
       await new Promise<void>((resolve) => {
         this.wake = resolve;
       });
@@ -262,7 +281,7 @@ export class SandboxRun implements RunBridge {
     if (stack === '') return undefined;
     const job = this.job;
     return job.kind === 'hook'
-      ? locateUserFrame(stack, TRANSFORMER_FILENAME, job.compiledJs)
+      ? locateUserFrame(stack, TRANSFORMER_FILENAME, job.compiledJs, 0, HOOK_MODULE_PREFIX.length)
       : locateUserFrame(stack, CODE_NODE_FILENAME, job.functionJs, job.firstLineOffset);
   }
 
@@ -279,31 +298,37 @@ export class SandboxRun implements RunBridge {
     return this.callControl('parse', json);
   }
 
-  /** Calls a method of the kit's control object; takes ownership of `args`. */
+  /** Calls a method of the kit's control object; takes ownership of `args`. A hook context keeps its methods. */
   private callControl(method: string, ...args: QuickJSHandle[]): VmCallResult<QuickJSHandle> {
     const control = this.control;
     if (control === undefined) throw new Error('The run has no control object.');
-    const fn = this.ctx.getProp(control, method);
+    const kept = this.hookContext?.methods;
+    let fn = kept?.get(method);
+    if (fn === undefined) {
+      fn = this.ctx.getProp(control, method);
+      kept?.set(method, fn);
+    }
     try {
       return this.ctx.callFunction(fn, control, ...args);
     } finally {
-      fn.dispose();
+      if (kept === undefined) fn.dispose();
       for (const arg of args) arg.dispose();
     }
   }
 
   /**
    * Stops whatever the run left behind (unawaited promise chains) so nothing of it runs during the next run,
-   * and frees the context. Returns true when the worker should be replaced rather than reused.
+   * and frees the context or, for a hook that completed cleanly, keeps it warm. Returns true when the worker
+   * should be replaced rather than reused.
    */
-  private cleanup(broken: boolean): boolean {
+  private cleanup(broken: boolean, completed: boolean): boolean {
     this.closed = true;
     this.guard.stopping = true;
     let replace = broken;
     try {
       for (const { deferred } of this.pending.values()) deferred.dispose();
       this.pending.clear();
-      if (!broken) replace = this.drainAndDispose();
+      if (!broken) replace = this.drainAndRelease(completed);
     } catch {
       replace = true;
     }
@@ -315,16 +340,44 @@ export class SandboxRun implements RunBridge {
     return replace;
   }
 
-  private drainAndDispose(): boolean {
+  private drainAndRelease(completed: boolean): boolean {
     const runtime = this.engine.runtime;
+    let interrupted = false;
+    let ranJobs = false;
     for (let round = 0; round < 20 && runtime.hasPendingJob(); round++) {
+      ranJobs = true;
       const jobs = runtime.executePendingJobs();
-      if (jobs.error) jobs.error.dispose();
-      else jobs.dispose();
+      if (jobs.error) {
+        interrupted = true;
+        jobs.error.dispose();
+      } else jobs.dispose();
     }
     const leftovers = runtime.hasPendingJob();
-    this.control?.dispose();
-    this.ctx.dispose();
+    const context = this.hookContext;
+    if (context === undefined) {
+      this.control?.dispose();
+      this.ctx.dispose();
+      return leftovers;
+    }
+    const reusable =
+      completed &&
+      !leftovers &&
+      !interrupted &&
+      this.guard.reason === null &&
+      (ranJobs ? this.untouched() : this.untouchedAtFinish);
+    this.engine.releaseHookContext(context, reusable);
     return leftovers;
+  }
+
+  /** Runs with the guard still set (stopping): should the check be interrupted, the context is dropped. */
+  private untouched(): boolean {
+    const checked = this.callControl('untouched');
+    if (checked.error) {
+      checked.error.dispose();
+      return false;
+    }
+    const untouched = this.ctx.typeof(checked.value) === 'number' && this.ctx.getNumber(checked.value) === 1;
+    checked.value.dispose();
+    return untouched;
   }
 }

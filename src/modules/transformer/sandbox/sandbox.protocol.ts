@@ -1,9 +1,13 @@
 /** Messages between the sandbox pool (main thread) and its worker threads. Everything here is structured-cloned. */
 import type { ConsoleLine, HookName, RunError, SandboxHttpRequest } from '../transformer.types.js';
 
-/** A transformer hook run: the compiled module is evaluated, then one hook is called. */
+/**
+ * A transformer hook run: the compiled module runs, then one hook is called. The worker keeps a warm context per
+ * (endpointId, compiledJs), never shared by another endpoint (hook-context-cache.ts).
+ */
 export interface HookJob {
   kind: 'hook';
+  endpointId: string;
   compiledJs: string;
   hook: HookName;
   argsJson: string;
@@ -35,8 +39,14 @@ export type SandboxOutcome =
   | { ok: true; payloadJson: string; logs: ConsoleLine[]; durationMs: number }
   | { ok: false; error: RunError; logs: ConsoleLine[]; durationMs: number };
 
+export interface RunRequest {
+  runId: number;
+  job: SandboxJob;
+}
+
 export type ToWorkerMessage =
-  | { type: 'run'; runId: number; job: SandboxJob }
+  /** Runs to do one after the other, after any the worker already has (see SandboxPool: pipelining). */
+  | { type: 'run'; runs: RunRequest[] }
   | { type: 'hostResult'; runId: number; callId: number; ok: true; value: unknown }
   | { type: 'hostResult'; runId: number; callId: number; ok: false; message: string };
 
@@ -44,6 +54,8 @@ export type FromWorkerMessage =
   | { type: 'ready'; bootMs: number; lodashMs: number }
   | { type: 'initFailed'; message: string }
   | { type: 'hostCall'; runId: number; callId: number; call: HostCall }
+  /** Queued runs the worker will not start: its current run is slow, so the pool runs them elsewhere. */
+  | { type: 'returned'; runIds: number[] }
   /** `recycle`: the worker hit a limit or grew its heap; the pool replaces it instead of reusing it. */
   | { type: 'done'; runId: number; outcome: SandboxOutcome; recycle: boolean };
 

@@ -1,9 +1,13 @@
 /**
- * The sandbox side of a run, evaluated once per worker in the library realm and called at the start of every
- * run with the run's fresh global object. Keeping it there means a run pays no parsing for the sandbox's own
- * code. It installs the globals user code sees and returns a per-run control object the worker drives.
+ * The sandbox side of a run, evaluated once per worker in the library realm. Keeping it there means a run pays
+ * no parsing for the sandbox's own code. It installs the globals user code sees and gives the worker a control
+ * object to drive each run with.
  *
- * Values handed to user code are built with the run realm's own JSON.parse, captured before user code runs,
+ * Hook contexts are kept warm (hook-context-cache.ts states the isolation rule): `prepareHook` installs a
+ * context's globals once, before any user code runs in it, and returns the context's control object, whose
+ * `start` opens each call with fresh per-call state. Code-node contexts are fresh for every run (`beginCode`).
+ *
+ * Values handed to user code are built with the user realm's own JSON.parse, captured before user code runs,
  * so they are ordinary objects of the user's realm. `hostLog`, `hostCall` and `hostUuid` are the worker's
  * functions; only closures here can reach them.
  */
@@ -18,6 +22,8 @@ export const RUN_KIT_SOURCE = String.raw`(function createRunKit(lodash, hostLog,
   var apply = Reflect.apply;
   var objectToString = Object.prototype.toString;
   var keysOf = Object.keys;
+  var getProto = Object.getPrototypeOf;
+  var defineProperty = Object.defineProperty;
   var PromiseL = Promise;
   var promiseResolve = function (value) { return apply(PromiseL.resolve, PromiseL, [value]); };
   var promiseReject = function (error) { return apply(PromiseL.reject, PromiseL, [error]); };
@@ -48,11 +54,16 @@ export const RUN_KIT_SOURCE = String.raw`(function createRunKit(lodash, hostLog,
   ${RESPONSE_API_SOURCE}
   ${CODE_NODE_API_SOURCE}
 
+  // Not enumerable, like the built-in globals: an enumerable global is the sign of a run that changed its realm.
+  function defineGlobal(g, name, value) {
+    defineProperty(g, name, { value: value, writable: true, enumerable: false, configurable: true });
+  }
+
   function installCommon(g) {
-    g.console = makeConsole();
-    g.uuid = function uuid() { return hostUuid(); };
-    g.crypto = { randomUUID: function randomUUID() { return hostUuid(); } };
-    g._ = lodash;
+    defineGlobal(g, 'console', makeConsole());
+    defineGlobal(g, 'uuid', function uuid() { return hostUuid(); });
+    defineGlobal(g, 'crypto', { randomUUID: function randomUUID() { return hostUuid(); } });
+    defineGlobal(g, '_', lodash);
     delete g.WeakRef;
     delete g.FinalizationRegistry;
   }
@@ -115,23 +126,37 @@ export const RUN_KIT_SOURCE = String.raw`(function createRunKit(lodash, hostLog,
     });
   }
 
-  function beginHook(g, argsJson, withResponse) {
-    var state = { ids: 0, hooks: undefined, storage: new Map(), response: undefined };
-    current = state;
-    installCommon(g);
+  /**
+   * Called once per hook context, before any user code runs in it. The globals installed here reach the call in
+   * progress through the kit's current state, and only when that call belongs to this context.
+   */
+  function prepareHook(g) {
     var parse = realmParser(g);
-    g.createWebhookTransformer = function createWebhookTransformer(hooks) {
-      state.hooks = hooks;
+    var objectProto = g.Object.prototype;
+    var globalProto = getProto(g);
+    var watched = [g.Array.prototype, g.Function.prototype, g.String.prototype, g.Number.prototype];
+    installCommon(g);
+
+    function runState() {
+      return current !== null && current.realm === control ? current : null;
+    }
+
+    defineGlobal(g, 'createWebhookTransformer', function createWebhookTransformer(hooks) {
+      var state = runState();
+      if (state !== null) state.hooks = hooks;
       return hooks;
-    };
-    g.httpRequest = function httpRequest(options) {
+    });
+    defineGlobal(g, 'httpRequest', function httpRequest(options) {
       try {
+        if (runState() === null) throw new Error('No run is in progress.');
         return hostCall('httpRequest', encodeHttpOptions(options));
       } catch (error) {
         return promiseReject(error);
       }
-    };
-    g.getSessionStorage = function getSessionStorage(userId, sessionId) {
+    });
+    defineGlobal(g, 'getSessionStorage', function getSessionStorage(userId, sessionId) {
+      var state = runState();
+      if (state === null) return promiseReject(new Error('No run is in progress.'));
       if (typeof userId !== 'string' || typeof sessionId !== 'string') {
         return promiseReject(new TypeError('getSessionStorage(userId, sessionId) needs two strings.'));
       }
@@ -145,13 +170,29 @@ export const RUN_KIT_SOURCE = String.raw`(function createRunKit(lodash, hostLog,
       state.storage.set(key, entry);
       entry.promise = hostCall('loadSessionStorage', stringify([userId, sessionId]));
       return entry.promise;
-    };
-    return {
-      call: function (hook) {
+    });
+
+    function callState() {
+      var state = runState();
+      if (state === null) throw new Error('No run is in progress.');
+      return state;
+    }
+
+    /**
+     * The context's control object, driven by the worker (user code never sees it). Its start opens one call:
+     * everything a call can reach through the kit is new, and the user's module runs afresh. It always answers
+     * with a promise; finish answers with "1" or "0" (what untouched says at that point) and the payload JSON.
+     */
+    var control = {
+      start: function (argsJson, withResponse, hook, moduleFn) {
+        var state = { realm: control, ids: 0, hooks: undefined, present: false, storage: new Map(), response: undefined };
+        current = state;
+        apply(moduleFn, g, []);
         var hooks = state.hooks;
-        if (hooks === null || (typeof hooks !== 'object' && typeof hooks !== 'function')) return undefined;
+        if (hooks === null || (typeof hooks !== 'object' && typeof hooks !== 'function')) return promiseResolve();
         var fn = hooks[hook];
-        if (typeof fn !== 'function') return undefined;
+        if (typeof fn !== 'function') return promiseResolve();
+        state.present = true;
         var args = parse(argsJson);
         if (withResponse) {
           state.response = newResponseState();
@@ -160,17 +201,21 @@ export const RUN_KIT_SOURCE = String.raw`(function createRunKit(lodash, hostLog,
         return promiseResolve(apply(fn, hooks, [args]));
       },
       finish: function (value) {
-        return stringify({
-          hookPresent: true,
-          hasValue: value !== undefined,
-          value: value,
-          response: state.response,
-          writes: storageWrites(state),
-        });
+        var state = callState();
+        var payload = !state.present
+          ? '{"hookPresent":false}'
+          : stringify({
+              hookPresent: true,
+              hasValue: value !== undefined,
+              value: value,
+              response: state.response,
+              writes: storageWrites(state),
+            });
+        return (untouched() ? '1' : '0') + payload;
       },
       parse: parse,
       adoptStorage: function (userId, sessionId, text) {
-        var entry = state.storage.get(userId + '\u0000' + sessionId);
+        var entry = callState().storage.get(userId + '\u0000' + sessionId);
         var value = parse(text);
         if (entry !== undefined && entry.value === undefined) {
           entry.before = stringify(value);
@@ -179,7 +224,25 @@ export const RUN_KIT_SOURCE = String.raw`(function createRunKit(lodash, hostLog,
         return value;
       },
       describe: describe,
+      untouched: function () { return untouched() ? 1 : 0; },
     };
+
+    /**
+     * Cheap tell-tales of a call that changed its realm: a global or a property of Object.prototype (or of the
+     * prototypes watched here) created by assignment, the way prototype pollution through user data does it, or
+     * a swapped prototype. A full comparison of the built-ins costs several milliseconds in QuickJS; this costs
+     * a few microseconds. Prototypes are compared before any for-in, so no user code (a Proxy trap) can run.
+     */
+    function untouched() {
+      if (getProto(g) !== globalProto || getProto(objectProto) !== null) return false;
+      for (var i = 0; i < watched.length; i++) if (getProto(watched[i]) !== objectProto) return false;
+      var key;
+      for (key in g) return false;
+      for (i = 0; i < watched.length; i++) for (key in watched[i]) return false;
+      return true;
+    }
+
+    return control;
   }
 
   function beginCode(g, payloadJson) {
@@ -203,7 +266,7 @@ export const RUN_KIT_SOURCE = String.raw`(function createRunKit(lodash, hostLog,
   }
 
   return {
-    beginHook: beginHook,
+    prepareHook: prepareHook,
     beginCode: beginCode,
     end: function () { current = null; },
   };
