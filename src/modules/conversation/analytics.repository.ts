@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { jsonRows } from '../../database/json-rows.js';
 import type { SessionKey } from '../pipeline/session-key.js';
 import type { AnalyticsEvent, TransactionQuery } from './conversation-records.js';
 
@@ -29,20 +30,24 @@ export class AnalyticsRepository {
     await tx.query(
       `INSERT INTO analytics_events
          (endpoint_id, user_id, session_id, kind, source, message_id, intent, intent_score, text, data, client_ip)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[],
-                            $8::float8[], $9::text[], $10::jsonb[], $11::text[])`,
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(endpoint_id uuid, user_id text, session_id text, kind text,
+         source text, message_id uuid, intent text, intent_score float8, text text, data jsonb, client_ip text)`,
       [
-        rows.map(({ key }) => key.endpointId),
-        rows.map(({ key }) => key.userId),
-        rows.map(({ key }) => key.sessionId),
-        rows.map(({ event }) => event.kind),
-        rows.map(({ event }) => event.source),
-        rows.map(({ event }) => event.messageId),
-        rows.map(({ event }) => event.intent),
-        rows.map(({ event }) => event.intentScore),
-        rows.map(({ event }) => event.text),
-        rows.map(({ event }) => (event.data === null ? null : JSON.stringify(event.data))),
-        rows.map(({ event }) => event.clientIp),
+        jsonRows(
+          rows.map(({ key, event }) => ({
+            endpoint_id: key.endpointId,
+            user_id: key.userId,
+            session_id: key.sessionId,
+            kind: event.kind,
+            source: event.source,
+            message_id: event.messageId,
+            intent: event.intent,
+            intent_score: event.intentScore,
+            text: event.text,
+            data: event.data,
+            client_ip: event.clientIp,
+          })),
+        ),
       ],
     );
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { jsonRows } from '../../database/json-rows.js';
 import type { SessionKey } from '../pipeline/session-key.js';
 import type {
   RecordDirection,
@@ -14,7 +15,10 @@ import type {
 export class TranscriptRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Inserts in array order: `position` follows it, so an input precedes the outputs of its transaction. */
+  /**
+   * Inserts in `rows` order (ORDER BY the parameter's ordinality): `position` follows it, so an input precedes the
+   * outputs of its transaction.
+   */
   async insertMany(
     tx: TransactionQuery,
     rows: ReadonlyArray<{ key: SessionKey; entry: TranscriptEntry }>,
@@ -25,23 +29,27 @@ export class TranscriptRepository {
          (id, endpoint_id, user_id, session_id, direction, source, input_id, sequence, text, data, intent, client_ip)
        SELECT e.id, e.endpoint_id, e.user_id, e.session_id, e.direction, e.source, e.input_id, e.sequence, e.text, e.data,
               e.intent, e.client_ip
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::int[],
-                   $9::text[], $10::jsonb[], $11::text[], $12::text[]) WITH ORDINALITY
-         AS e(id, endpoint_id, user_id, session_id, direction, source, input_id, sequence, text, data, intent, client_ip, ord)
-       ORDER BY e.ord`,
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, endpoint_id uuid, user_id text, session_id text,
+         direction text, source text, input_id uuid, sequence int, text text, data jsonb, intent text, client_ip text))
+         WITH ORDINALITY AS e
+       ORDER BY e.ordinality`,
       [
-        rows.map(({ entry }) => entry.id),
-        rows.map(({ key }) => key.endpointId),
-        rows.map(({ key }) => key.userId),
-        rows.map(({ key }) => key.sessionId),
-        rows.map(({ entry }) => entry.direction),
-        rows.map(({ entry }) => entry.source),
-        rows.map(({ entry }) => entry.inputId),
-        rows.map(({ entry }) => entry.sequence),
-        rows.map(({ entry }) => entry.text),
-        rows.map(({ entry }) => (entry.data === null ? null : JSON.stringify(entry.data))),
-        rows.map(({ entry }) => entry.intent),
-        rows.map(({ entry }) => entry.clientIp),
+        jsonRows(
+          rows.map(({ key, entry }) => ({
+            id: entry.id,
+            endpoint_id: key.endpointId,
+            user_id: key.userId,
+            session_id: key.sessionId,
+            direction: entry.direction,
+            source: entry.source,
+            input_id: entry.inputId,
+            sequence: entry.sequence,
+            text: entry.text,
+            data: entry.data,
+            intent: entry.intent,
+            client_ip: entry.clientIp,
+          })),
+        ),
       ],
     );
   }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Batcher } from '../../common/concurrency/batcher.js';
+import { jsonRows } from '../../database/json-rows.js';
 import { Sql, statement } from '../../database/sql.js';
 import {
-  keyColumns,
+  keyRow,
   rowKey,
   sessionKeyString,
   uniqueSorted,
@@ -70,7 +71,7 @@ const CLAIM_RUNS = statement(
   'outbox_claim_runs',
   `WITH h AS MATERIALIZED (
      SELECT k.owner, k.lease_ms, head.id
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS k(e, u, s, owner, lease_ms)
+     FROM jsonb_to_recordset($1::jsonb) AS k(e uuid, u text, s text, owner text, lease_ms int)
      CROSS JOIN LATERAL (SELECT id FROM outbox
                          WHERE endpoint_id = k.e AND user_id = k.u AND session_id = k.s AND status = 'pending'
                          ORDER BY sequence LIMIT 1) head),
@@ -86,7 +87,7 @@ const CLAIM_RUNS = statement(
      FROM heads CROSS JOIN LATERAL (SELECT id FROM outbox
                                     WHERE endpoint_id = heads.endpoint_id AND user_id = heads.user_id
                                       AND session_id = heads.session_id AND status = 'pending' AND sequence > heads.sequence
-                                    ORDER BY sequence LIMIT $6) f
+                                    ORDER BY sequence LIMIT $2) f
      -- A head being retried goes alone: while a receiver fails, leasing and handing back its followers on every
      -- attempt would only churn rows.
      WHERE heads.attempt_count = 0),
@@ -120,17 +121,18 @@ const DUE_SESSIONS = statement(
    LIMIT $1`,
 );
 
-// The attempt row and the outcome in one statement; only rows still leased by their finisher are updated.
+// The attempt row and the outcome in one statement; only rows still leased by their finisher are updated. The start
+// time comes as epoch milliseconds: a Date makes JSON.stringify take its slow path (toJSON), measured 3x the cost.
 const FINISH_ATTEMPTS = statement(
   'outbox_finish_attempts',
   `WITH v AS (
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::int[], $6::int[], $7::text[],
-                          $8::text[], $9::text[], $10::float8[], $11::text[])
-       AS v(id, owner, attempt, started_at, duration_ms, status_code, error, response_body, status, delay_ms, last_error)),
+     SELECT * FROM jsonb_to_recordset($1::jsonb)
+       AS v(id uuid, owner text, attempt int, started_ms float8, duration_ms int, status_code int, error text,
+            response_body text, status text, delay_ms float8, last_error text)),
    attempts AS (
      INSERT INTO delivery_attempts (outbox_id, attempt, started_at, duration_ms, status_code, error, response_body)
      -- Only for rows that still exist: a conversation erased while its POST was in flight must not fail the batch.
-     SELECT v.id, v.attempt, v.started_at, v.duration_ms, v.status_code, v.error, v.response_body
+     SELECT v.id, v.attempt, to_timestamp(v.started_ms / 1000), v.duration_ms, v.status_code, v.error, v.response_body
      FROM v JOIN outbox x ON x.id = v.id
      ON CONFLICT (outbox_id, attempt) DO NOTHING)
    UPDATE outbox o SET status = v.status, attempt_count = GREATEST(o.attempt_count, v.attempt),
@@ -160,16 +162,21 @@ export class OutboxRepository {
     if (rows.length === 0) return;
     await manager.query(
       `INSERT INTO outbox (id, endpoint_id, user_id, session_id, sequence, input_id, trace_id, body)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::uuid[], $7::text[], $8::text[])`,
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, endpoint_id uuid, user_id text, session_id text,
+         sequence int, input_id uuid, trace_id text, body text)`,
       [
-        rows.map((row) => row.id),
-        rows.map((row) => row.endpointId),
-        rows.map((row) => row.userId),
-        rows.map((row) => row.sessionId),
-        rows.map((row) => row.sequence),
-        rows.map((row) => row.inputId),
-        rows.map((row) => row.traceId),
-        rows.map((row) => row.body),
+        jsonRows(
+          rows.map((row) => ({
+            id: row.id,
+            endpoint_id: row.endpointId,
+            user_id: row.userId,
+            session_id: row.sessionId,
+            sequence: row.sequence,
+            input_id: row.inputId,
+            trace_id: row.traceId,
+            body: row.body,
+          })),
+        ),
       ],
     );
   }
@@ -193,9 +200,7 @@ export class OutboxRepository {
     const unique = uniqueSorted(requests);
     const followers = Math.max(...unique.map((request) => request.runLength)) - 1;
     const { rows } = await this.sql.query<Record<string, unknown> & SessionKeyRow>(CLAIM_RUNS, [
-      ...keyColumns(unique),
-      unique.map((request) => request.owner),
-      unique.map((request) => request.leaseMs),
+      jsonRows(unique.map((request) => ({ ...keyRow(request), owner: request.owner, lease_ms: request.leaseMs }))),
       followers,
     ]);
     const bySession = new Map<string, ClaimedDelivery[]>();
@@ -239,24 +244,17 @@ export class OutboxRepository {
     const values = finishes.map(({ id, owner, attempt, outcome }) => ({
       id,
       owner,
-      attempt,
+      attempt: attempt.attempt,
+      started_ms: attempt.startedAt.getTime(),
+      duration_ms: attempt.durationMs,
+      status_code: attempt.statusCode,
+      error: attempt.error,
+      response_body: attempt.responseBody,
       status: outcome.status === 'retry' ? 'pending' : outcome.status,
-      delayMs: outcome.status === 'retry' ? outcome.delayMs : 0,
-      lastError: outcome.status === 'dead' ? outcome.reason : attempt.error,
+      delay_ms: outcome.status === 'retry' ? outcome.delayMs : 0,
+      last_error: outcome.status === 'dead' ? outcome.reason : attempt.error,
     }));
-    await this.sql.query(FINISH_ATTEMPTS, [
-      values.map((v) => v.id),
-      values.map((v) => v.owner),
-      values.map((v) => v.attempt.attempt),
-      values.map((v) => v.attempt.startedAt),
-      values.map((v) => v.attempt.durationMs),
-      values.map((v) => v.attempt.statusCode),
-      values.map((v) => v.attempt.error),
-      values.map((v) => v.attempt.responseBody),
-      values.map((v) => v.status),
-      values.map((v) => v.delayMs),
-      values.map((v) => v.lastError),
-    ]);
+    await this.sql.query(FINISH_ATTEMPTS, [jsonRows(values)]);
     return [];
   }
 

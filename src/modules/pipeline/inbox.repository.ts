@@ -1,15 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Batcher, noResults } from '../../common/concurrency/batcher.js';
+import { jsonRows } from '../../database/json-rows.js';
 import { Sql, statement } from '../../database/sql.js';
-import {
-  keyColumns,
-  rowKey,
-  sessionKeyString,
-  uniqueSorted,
-  type SessionKey,
-  type SessionKeyRow,
-} from './session-key.js';
+import { keyRow, rowKey, sessionKeyString, uniqueSorted, type SessionKey, type SessionKeyRow } from './session-key.js';
 
 export type InboundKind = 'message' | 'inject' | 'notify';
 
@@ -49,23 +43,26 @@ interface PendingRow {
   client_ip: string | null;
 }
 
-// unnest keeps one statement text for any batch size; rows get `arrival` numbers in array order.
+// One JSON parameter keeps one statement text for any batch size; rows get `arrival` numbers in the parameter's
+// order (ORDER BY its ordinality: a set-returning function's output order is not guaranteed by itself).
 const INSERT_MESSAGES = statement(
   'inbox_insert',
   `INSERT INTO inbound_messages (id, endpoint_id, user_id, session_id, kind, text, data, trace_id, client_ip)
-   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[],
-                        $9::text[])`,
+   SELECT m.id, m.endpoint_id, m.user_id, m.session_id, m.kind, m.text, m.data, m.trace_id, m.client_ip
+   FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, endpoint_id uuid, user_id text, session_id text,
+     kind text, text text, data jsonb, trace_id text, client_ip text)) WITH ORDINALITY AS m
+   ORDER BY m.ordinality`,
 );
 
 const PENDING_FOR_SESSIONS = statement(
   'inbox_pending_for_sessions',
   `SELECT k.e AS endpoint_id, k.u AS user_id, k.s AS session_id, m.id, m.kind, m.text, m.data, m.trace_id, m.received_at,
      m.client_ip
-   FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(e, u, s)
+   FROM jsonb_to_recordset($1::jsonb) AS k(e uuid, u text, s text)
    CROSS JOIN LATERAL (
      SELECT id, kind, text, data, trace_id, received_at, client_ip, arrival FROM inbound_messages
      WHERE endpoint_id = k.e AND user_id = k.u AND session_id = k.s AND status = 'pending'
-     ORDER BY arrival LIMIT $4) m
+     ORDER BY arrival LIMIT $2) m
    ORDER BY m.arrival`,
 );
 
@@ -89,15 +86,19 @@ export class InboxRepository {
 
   private async insertMany(rows: NewInboundMessage[]): Promise<void> {
     await this.sql.query(INSERT_MESSAGES, [
-      rows.map((row) => row.id),
-      rows.map((row) => row.endpointId),
-      rows.map((row) => row.userId),
-      rows.map((row) => row.sessionId),
-      rows.map((row) => row.kind),
-      rows.map((row) => row.text),
-      rows.map((row) => (row.data === null ? null : JSON.stringify(row.data))),
-      rows.map((row) => row.traceId),
-      rows.map((row) => row.clientIp ?? null),
+      jsonRows(
+        rows.map((row) => ({
+          id: row.id,
+          endpoint_id: row.endpointId,
+          user_id: row.userId,
+          session_id: row.sessionId,
+          kind: row.kind,
+          text: row.text,
+          data: row.data,
+          trace_id: row.traceId,
+          client_ip: row.clientIp,
+        })),
+      ),
     ]);
   }
 
@@ -110,7 +111,7 @@ export class InboxRepository {
     const unique = uniqueSorted(requests);
     const limit = Math.max(...unique.map((request) => request.limit));
     const { rows } = await this.sql.query<SessionKeyRow & PendingRow>(PENDING_FOR_SESSIONS, [
-      ...keyColumns(unique),
+      jsonRows(unique.map(keyRow)),
       limit,
     ]);
     const bySession = new Map<string, PendingMessage[]>();
@@ -137,11 +138,15 @@ export class InboxRepository {
     if (outcomes.length === 0) return;
     await manager.query(
       `UPDATE inbound_messages m SET status = v.status, error = v.error, processed_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, status, error) WHERE m.id = v.id`,
+       FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, status text, error text) WHERE m.id = v.id`,
       [
-        outcomes.map(({ id }) => id),
-        outcomes.map(({ outcome }) => outcome.status),
-        outcomes.map(({ outcome }) => (outcome.status === 'failed' ? outcome.error.slice(0, 2000) : null)),
+        jsonRows(
+          outcomes.map(({ id, outcome }) => ({
+            id,
+            status: outcome.status,
+            error: outcome.status === 'failed' ? outcome.error.slice(0, 2000) : null,
+          })),
+        ),
       ],
     );
   }

@@ -31,7 +31,7 @@ export function uniqueSorted<K extends SessionKey>(keys: K[]): K[] {
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, key]) => key);
 }
 
-/** The three key columns as arrays, for `unnest($1::uuid[], $2::text[], $3::text[])`. */
-export function keyColumns(keys: SessionKey[]): [string[], string[], string[]] {
-  return [keys.map((key) => key.endpointId), keys.map((key) => key.userId), keys.map((key) => key.sessionId)];
+/** A session key as (part of) a row of a batched statement's JSON parameter (see jsonRows): `e uuid, u text, s text`. */
+export function keyRow(key: SessionKey): { e: string; u: string; s: string } {
+  return { e: key.endpointId, u: key.userId, s: key.sessionId };
 }

@@ -1,15 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Batcher } from '../../common/concurrency/batcher.js';
+import { jsonRows } from '../../database/json-rows.js';
 import { Sql, statement } from '../../database/sql.js';
-import {
-  keyColumns,
-  rowKey,
-  sessionKeyString,
-  uniqueSorted,
-  type SessionKey,
-  type SessionKeyRow,
-} from './session-key.js';
+import { keyRow, rowKey, sessionKeyString, uniqueSorted, type SessionKey, type SessionKeyRow } from './session-key.js';
 
 export interface ClaimedSession {
   /** The flow engine's state; null for a new conversation. */
@@ -25,11 +19,15 @@ interface OwnedKey extends SessionKey {
 
 const LEASE = (param: string) => `now() + make_interval(secs => ${param}::float8 / 1000)`;
 
+// Rows are inserted, and so locked, in the parameter's order (ORDER BY its ordinality): keys come in the global
+// order (uniqueSorted), so instances cannot deadlock on each other.
 const CLAIM = statement(
   'sessions_claim',
   `INSERT INTO sessions AS s (endpoint_id, user_id, session_id, lease_owner, lease_expires_at)
    SELECT k.e, k.u, k.s, k.owner, ${LEASE('k.lease_ms')}
-   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS k(e, u, s, owner, lease_ms)
+   FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (e uuid, u text, s text, owner text, lease_ms int))
+     WITH ORDINALITY AS k
+   ORDER BY k.ordinality
    ON CONFLICT (endpoint_id, user_id, session_id) DO UPDATE
      SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at
      WHERE s.lease_owner IS NULL OR s.lease_expires_at < now() OR s.lease_owner = EXCLUDED.lease_owner
@@ -43,7 +41,7 @@ const RELEASE_IF_IDLE = statement(
   'sessions_release_if_idle',
   `WITH idle AS MATERIALIZED (
      SELECT k.e, k.u, k.s, k.owner
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS k(e, u, s, owner)
+     FROM jsonb_to_recordset($1::jsonb) AS k(e uuid, u text, s text, owner text)
      WHERE NOT EXISTS (
        SELECT 1 FROM inbound_messages m
        WHERE m.endpoint_id = k.e AND m.user_id = k.u AND m.session_id = k.s AND m.status = 'pending')),
@@ -105,24 +103,30 @@ export class SessionRepository {
     // Lock in key order first (the UPDATE's join order is the planner's), so instances cannot deadlock.
     await manager.query(
       `SELECT 1 FROM sessions s
-       JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(e, u, s) ON s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s
+       JOIN jsonb_to_recordset($1::jsonb) AS k(e uuid, u text, s text)
+         ON s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s
        ORDER BY s.endpoint_id, s.user_id, s.session_id
        FOR UPDATE OF s`,
-      keyColumns(saves.map(({ key }) => key)),
+      [jsonRows(saves.map(({ key }) => keyRow(key)))],
     );
     const [rows]: [SessionKeyRow[], number] = await manager.query(
       `UPDATE sessions s SET state = v.state, last_sequence = v.last_sequence,
          lease_expires_at = ${LEASE('v.lease_ms')}, updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::jsonb[], $7::int[])
-         AS v(e, u, s, owner, lease_ms, state, last_sequence)
+       FROM jsonb_to_recordset($1::jsonb)
+         AS v(e uuid, u text, s text, owner text, lease_ms int, state jsonb, last_sequence int)
        WHERE s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s AND s.lease_owner = v.owner
        RETURNING s.endpoint_id, s.user_id, s.session_id`,
       [
-        ...keyColumns(saves.map(({ key }) => key)),
-        saves.map(({ owner }) => owner),
-        saves.map(({ leaseMs }) => leaseMs),
-        saves.map(({ session }) => JSON.stringify(session.state)),
-        saves.map(({ session }) => session.lastSequence),
+        // The state goes in as a nested value (a null state is stored as SQL NULL, as a new session's is).
+        jsonRows(
+          saves.map(({ key, owner, leaseMs, session }) => ({
+            ...keyRow(key),
+            owner,
+            lease_ms: leaseMs,
+            state: session.state,
+            last_sequence: session.lastSequence,
+          })),
+        ),
       ],
     );
     return new Set(rows.map(rowKey));
@@ -135,9 +139,7 @@ export class SessionRepository {
   private async claimMany(keys: OwnedKey[]): Promise<Array<ClaimedSession | null>> {
     const unique = uniqueSorted(keys);
     const { rows } = await this.sql.query<SessionKeyRow & { state: unknown; last_sequence: number }>(CLAIM, [
-      ...keyColumns(unique),
-      unique.map((key) => key.owner),
-      unique.map((key) => key.leaseMs),
+      jsonRows(unique.map((key) => ({ ...keyRow(key), owner: key.owner, lease_ms: key.leaseMs }))),
     ]);
     const claimed = new Map(rows.map((row) => [rowKey(row), { state: row.state, lastSequence: row.last_sequence }]));
     return keys.map((key) => claimed.get(sessionKeyString(key)) ?? null);
@@ -146,8 +148,7 @@ export class SessionRepository {
   private async releaseIdleMany(keys: OwnedKey[]): Promise<boolean[]> {
     const unique = uniqueSorted(keys);
     const { rows } = await this.sql.query<SessionKeyRow>(RELEASE_IF_IDLE, [
-      ...keyColumns(unique),
-      unique.map((key) => key.owner),
+      jsonRows(unique.map((key) => ({ ...keyRow(key), owner: key.owner }))),
     ]);
     const released = new Set(rows.map(rowKey));
     return keys.map((key) => released.has(sessionKeyString(key)));
