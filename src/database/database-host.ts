@@ -2,11 +2,12 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
+import { startEmbeddedPostgres, takeEarlyEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 
 /**
- * Knows where the database is: the configured PostgreSQL, or the embedded one it starts in DATA_DIR.
- * Closes the pool before stopping the embedded server, whichever shutdown hook Nest calls first.
+ * Knows where the database is: the configured PostgreSQL, or the embedded one in DATA_DIR (started by main.ts
+ * ahead of the app, or here). Closes the pool before stopping the embedded server, whichever shutdown hook Nest
+ * calls first.
  */
 @Injectable()
 export class DatabaseHost implements OnApplicationShutdown {
@@ -25,8 +26,11 @@ export class DatabaseHost implements OnApplicationShutdown {
   async connectionUrl(): Promise<string> {
     if (this.config.databaseUrl) return this.config.databaseUrl;
     if (!this.embedded) {
-      this.embedded = await startEmbeddedPostgres(this.config.dataDir, this.config.databasePoolSize);
-      this.logger.log(`embedded PostgreSQL (PGlite) running on data folder ${this.config.dataDir}`);
+      const { dataDir, databasePoolSize } = this.config;
+      const embedded = await (takeEarlyEmbeddedPostgres(dataDir) ?? startEmbeddedPostgres(dataDir, databasePoolSize));
+      this.embedded = embedded;
+      void embedded.lost.then((error) => this.logger.error(`the embedded database stopped: ${error.message}`));
+      this.logger.log(`embedded PostgreSQL (PGlite) running on data folder ${dataDir} (database: ${embedded.origin})`);
     }
     return this.embedded.url;
   }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { EndpointRuntimeConfig } from '../endpoint-config/endpoint-runtime-config.js';
 import type { TransformerSettings } from '../endpoint-config/endpoint-settings.js';
 import { SessionStorageRepository } from './session-storage.repository.js';
@@ -44,18 +44,13 @@ const OVERLOAD_BACKOFF_MS = 100;
  * A failure never escapes as an exception unless the endpoint asked for that (`abortOnError`).
  */
 @Injectable()
-export class TransformerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TransformerService implements OnApplicationShutdown {
   private readonly logger = new Logger('Transformer');
 
   constructor(
     private readonly runtime: TransformerRuntime,
     private readonly storage: SessionStorageRepository,
   ) {}
-
-  /** The first message should not pay for starting the workers. */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.runtime.warmUp();
-  }
 
   /** After the executor's `beforeApplicationShutdown` has let the messages in hand finish. */
   async onApplicationShutdown(): Promise<void> {
