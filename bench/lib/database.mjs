@@ -1,7 +1,7 @@
 // Fresh databases for one bench run: a new PostgreSQL database, or a new embedded (PGlite) data folder.
 //
 //   DEFAULT_PG_URL                      TEST_DATABASE_URL, or postgres://postgres@127.0.0.1:5432/postgres
-//   await freshPostgres(adminUrl = DEFAULT_PG_URL, prefix = 'bench') -> { name, url, drop() }
+//   await freshPostgres(adminUrl = DEFAULT_PG_URL, prefix = 'bench') -> { name, url, drop() }   (BENCH_KEEP_DB=1: drop keeps it)
 //   freshDataDir(prefix = 'hookflow-bench-') -> { dir, drop() }
 //   await withClient(url, (client) => ...) -> result     (one pg.Client, ended afterwards)
 //   await databaseStats(url) -> { commits, rollbacks, rowsReturned, rowsFetched, rowsInserted, rowsUpdated,
@@ -36,7 +36,11 @@ export async function freshPostgres(adminUrl = DEFAULT_PG_URL, prefix = 'bench')
   return {
     name,
     url: url.toString(),
-    drop: () => withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    // BENCH_KEEP_DB=1 keeps it for a look afterwards (stage timings are in the inbox, outbox and attempt rows).
+    drop: () =>
+      process.env.BENCH_KEEP_DB === '1'
+        ? (console.error(`kept database ${name}`), Promise.resolve())
+        : withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
 }
 
