@@ -18,6 +18,7 @@
 //     --profile                     one more hookflow run under `node --cpu-prof`, summarised (see --profile-dir)
 //     --profile-only                just that profiled run (quick look at the bottlenecks)
 //     --profile-dir=/tmp/hookflow-prof
+//     --profile-rate=0              msg/s of the profiled run (0: as fast as it goes), e.g. where CPU goes at half of max
 //     --endpoint='{"delivery":{"maxConcurrency":64}}'   extra endpoint fields for every hookflow run
 //     --pg=postgres://postgres@127.0.0.1:5432/postgres
 //     --deadline-s=180              stop waiting for a run's outputs this long after its last message was accepted
@@ -60,6 +61,7 @@ const config = {
   coldStarts: bool(args, 'cold-start', true) ? num(args, 'cold-starts', 3) : 0,
   profile: bool(args, 'profile') || bool(args, 'profile-only'),
   profileOnly: bool(args, 'profile-only'),
+  profileRate: num(args, 'profile-rate', 0),
   profileDir: str(args, 'profile-dir', '/tmp/hookflow-prof'),
   endpoint: JSON.parse(str(args, 'endpoint', '{}')),
   pg: str(args, 'pg', DEFAULT_PG_URL),
@@ -184,6 +186,7 @@ async function profiled({ receiver, client }) {
     receiver,
     client,
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    ...(config.profileRate > 0 ? { rate: config.profileRate } : {}),
   });
   log(summaryLine('hookflow-postgres (profiled)', figures));
   // One file per thread: the main thread, and each worker thread (the transformer pool). Busiest first.

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { jsonRows } from '../../database/json-rows.js';
+import { commitPart, type CommitPart } from '../../database/commit-part.js';
 import type { SessionKey } from '../pipeline/session-key.js';
-import type { AnalyticsEvent, TransactionQuery } from './conversation-records.js';
+import type { AnalyticsEvent } from './conversation-records.js';
 
 export interface EventCounts {
   inputs: number;
@@ -22,33 +22,30 @@ export interface DeliveryStats {
 export class AnalyticsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insertMany(
-    tx: TransactionQuery,
-    rows: ReadonlyArray<{ key: SessionKey; event: AnalyticsEvent }>,
-  ): Promise<void> {
-    if (rows.length === 0) return;
-    await tx.query(
-      `INSERT INTO analytics_events
-         (endpoint_id, user_id, session_id, kind, source, message_id, intent, intent_score, text, data, client_ip)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(endpoint_id uuid, user_id text, session_id text, kind text,
-         source text, message_id uuid, intent text, intent_score float8, text text, data jsonb, client_ip text)`,
-      [
-        jsonRows(
-          rows.map(({ key, event }) => ({
-            endpoint_id: key.endpointId,
-            user_id: key.userId,
-            session_id: key.sessionId,
-            kind: event.kind,
-            source: event.source,
-            message_id: event.messageId,
-            intent: event.intent,
-            intent_score: event.intentScore,
-            text: event.text,
-            data: event.data,
-            client_ip: event.clientIp,
-          })),
-        ),
-      ],
+  /** The message commit's analytics part (see CommitPart). */
+  insertPart(rows: ReadonlyArray<{ key: SessionKey; event: AnalyticsEvent }>): CommitPart {
+    return commitPart(
+      'analytics_rows',
+      (param) => `INSERT INTO analytics_events
+           (endpoint_id, user_id, session_id, kind, source, message_id, intent, intent_score, text, data, client_ip)
+         SELECT a.endpoint_id, a.user_id, a.session_id, a.kind, a.source, a.message_id, a.intent, a.intent_score,
+                a.text, a.data, a.client_ip
+         FROM jsonb_to_recordset(${param}::jsonb) AS a(endpoint_id uuid, user_id text, session_id text, kind text,
+           source text, message_id uuid, intent text, intent_score float8, text text, data jsonb, client_ip text)
+         JOIN saved k ON k.endpoint_id = a.endpoint_id AND k.user_id = a.user_id AND k.session_id = a.session_id`,
+      rows.map(({ key, event }) => ({
+        endpoint_id: key.endpointId,
+        user_id: key.userId,
+        session_id: key.sessionId,
+        kind: event.kind,
+        source: event.source,
+        message_id: event.messageId,
+        intent: event.intent,
+        intent_score: event.intentScore,
+        text: event.text,
+        data: event.data,
+        client_ip: event.clientIp,
+      })),
     );
   }
 

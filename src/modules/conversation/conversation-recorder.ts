@@ -1,20 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import type { CommitPart } from '../../database/commit-part.js';
 import type { DataProtectionSettings } from '../endpoint-config/endpoint-settings.js';
 import { AnalyticsRepository } from './analytics.repository.js';
 import { clientIpToStore } from './client-ip.util.js';
-import type {
-  AnalyticsEvent,
-  ConversationTurn,
-  RecordSource,
-  TransactionQuery,
-  TranscriptEntry,
-} from './conversation-records.js';
+import type { AnalyticsEvent, ConversationTurn, RecordSource, TranscriptEntry } from './conversation-records.js';
 import { TranscriptRepository } from './transcript.repository.js';
 
 /**
- * Writes the transcript entries and analytics events of processed messages, as the endpoint's data
- * protection settings allow, inside the session executor's transaction: a record exists exactly when the
- * message's outcome was committed.
+ * The transcript entries and analytics events of processed messages, as the endpoint's data protection settings
+ * allow: parts of the message commit (see CommitPart), so a record exists exactly when the message's outcome was
+ * committed.
  */
 @Injectable()
 export class ConversationRecorder {
@@ -23,11 +18,8 @@ export class ConversationRecorder {
     private readonly analytics: AnalyticsRepository,
   ) {}
 
-  /** Records many turns (of any sessions) with one statement per table. */
-  async recordMany(
-    tx: TransactionQuery,
-    turns: ReadonlyArray<{ dataProtection: DataProtectionSettings; turn: ConversationTurn }>,
-  ): Promise<void> {
+  /** The records of many turns (of any sessions), one part per table. */
+  commitParts(turns: ReadonlyArray<{ dataProtection: DataProtectionSettings; turn: ConversationTurn }>): CommitPart[] {
     const transcriptRows = turns
       .filter(({ dataProtection }) => dataProtection.useConversations)
       .flatMap(({ dataProtection, turn }) =>
@@ -38,8 +30,7 @@ export class ConversationRecorder {
       .flatMap(({ dataProtection, turn }) =>
         analyticsEvents(turn, dataProtection).map((event) => ({ key: turn.key, event })),
       );
-    await this.transcripts.insertMany(tx, transcriptRows);
-    await this.analytics.insertMany(tx, analyticsRows);
+    return [this.transcripts.insertPart(transcriptRows), this.analytics.insertPart(analyticsRows)];
   }
 }
 

@@ -1,14 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { jsonRows } from '../../database/json-rows.js';
+import { commitPart, type CommitPart } from '../../database/commit-part.js';
 import type { SessionKey } from '../pipeline/session-key.js';
-import type {
-  RecordDirection,
-  RecordSource,
-  StoredTranscriptEntry,
-  TransactionQuery,
-  TranscriptEntry,
-} from './conversation-records.js';
+import type { RecordDirection, RecordSource, StoredTranscriptEntry, TranscriptEntry } from './conversation-records.js';
 
 /** Transcripts: what each conversation's user and bot said, in order, for endpoints with `useConversations`. */
 @Injectable()
@@ -16,41 +10,35 @@ export class TranscriptRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts in `rows` order (ORDER BY the parameter's ordinality): `position` follows it, so an input precedes the
-   * outputs of its transaction.
+   * The message commit's transcript part (see CommitPart). Inserted in `rows` order (ORDER BY the parameter's
+   * ordinality): `position` follows it, so an input precedes the outputs of its transaction.
    */
-  async insertMany(
-    tx: TransactionQuery,
-    rows: ReadonlyArray<{ key: SessionKey; entry: TranscriptEntry }>,
-  ): Promise<void> {
-    if (rows.length === 0) return;
-    await tx.query(
-      `INSERT INTO transcript_entries
-         (id, endpoint_id, user_id, session_id, direction, source, input_id, sequence, text, data, intent, client_ip)
-       SELECT e.id, e.endpoint_id, e.user_id, e.session_id, e.direction, e.source, e.input_id, e.sequence, e.text, e.data,
-              e.intent, e.client_ip
-       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, endpoint_id uuid, user_id text, session_id text,
-         direction text, source text, input_id uuid, sequence int, text text, data jsonb, intent text, client_ip text))
-         WITH ORDINALITY AS e
-       ORDER BY e.ordinality`,
-      [
-        jsonRows(
-          rows.map(({ key, entry }) => ({
-            id: entry.id,
-            endpoint_id: key.endpointId,
-            user_id: key.userId,
-            session_id: key.sessionId,
-            direction: entry.direction,
-            source: entry.source,
-            input_id: entry.inputId,
-            sequence: entry.sequence,
-            text: entry.text,
-            data: entry.data,
-            intent: entry.intent,
-            client_ip: entry.clientIp,
-          })),
-        ),
-      ],
+  insertPart(rows: ReadonlyArray<{ key: SessionKey; entry: TranscriptEntry }>): CommitPart {
+    return commitPart(
+      'transcript_rows',
+      (param) => `INSERT INTO transcript_entries
+           (id, endpoint_id, user_id, session_id, direction, source, input_id, sequence, text, data, intent, client_ip)
+         SELECT e.id, e.endpoint_id, e.user_id, e.session_id, e.direction, e.source, e.input_id, e.sequence, e.text,
+                e.data, e.intent, e.client_ip
+         FROM ROWS FROM (jsonb_to_recordset(${param}::jsonb) AS (id uuid, endpoint_id uuid, user_id text,
+           session_id text, direction text, source text, input_id uuid, sequence int, text text, data jsonb, intent text,
+           client_ip text)) WITH ORDINALITY AS e
+         JOIN saved k ON k.endpoint_id = e.endpoint_id AND k.user_id = e.user_id AND k.session_id = e.session_id
+         ORDER BY e.ordinality`,
+      rows.map(({ key, entry }) => ({
+        id: entry.id,
+        endpoint_id: key.endpointId,
+        user_id: key.userId,
+        session_id: key.sessionId,
+        direction: entry.direction,
+        source: entry.source,
+        input_id: entry.inputId,
+        sequence: entry.sequence,
+        text: entry.text,
+        data: entry.data,
+        intent: entry.intent,
+        client_ip: entry.clientIp,
+      })),
     );
   }
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Batcher } from '../../common/concurrency/batcher.js';
 import { jsonRows } from '../../database/json-rows.js';
+import { commitPart, type CommitPart } from '../../database/commit-part.js';
 import { Sql, statement } from '../../database/sql.js';
 import {
   keyRow,
@@ -158,26 +159,25 @@ export class OutboxRepository {
     private readonly sql: Sql,
   ) {}
 
-  async insertMany(manager: EntityManager, rows: NewOutboxRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await manager.query(
-      `INSERT INTO outbox (id, endpoint_id, user_id, session_id, sequence, input_id, trace_id, body)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, endpoint_id uuid, user_id text, session_id text,
-         sequence int, input_id uuid, trace_id text, body text)`,
-      [
-        jsonRows(
-          rows.map((row) => ({
-            id: row.id,
-            endpoint_id: row.endpointId,
-            user_id: row.userId,
-            session_id: row.sessionId,
-            sequence: row.sequence,
-            input_id: row.inputId,
-            trace_id: row.traceId,
-            body: row.body,
-          })),
-        ),
-      ],
+  /** The message commit's outbox rows (see CommitPart): new outputs, pending, numbered per session. */
+  insertPart(rows: readonly NewOutboxRow[]): CommitPart {
+    return commitPart(
+      'outbox_rows',
+      (param) => `INSERT INTO outbox (id, endpoint_id, user_id, session_id, sequence, input_id, trace_id, body)
+         SELECT o.id, o.endpoint_id, o.user_id, o.session_id, o.sequence, o.input_id, o.trace_id, o.body
+         FROM jsonb_to_recordset(${param}::jsonb) AS o(id uuid, endpoint_id uuid, user_id text, session_id text,
+           sequence int, input_id uuid, trace_id text, body text)
+         JOIN saved k ON k.endpoint_id = o.endpoint_id AND k.user_id = o.user_id AND k.session_id = o.session_id`,
+      rows.map((row) => ({
+        id: row.id,
+        endpoint_id: row.endpointId,
+        user_id: row.userId,
+        session_id: row.sessionId,
+        sequence: row.sequence,
+        input_id: row.inputId,
+        trace_id: row.traceId,
+        body: row.body,
+      })),
     );
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Batcher, noResults } from '../../common/concurrency/batcher.js';
+import { commitPart, type CommitPart } from '../../database/commit-part.js';
 import { jsonRows } from '../../database/json-rows.js';
 import { Sql, statement } from '../../database/sql.js';
 import { keyRow, rowKey, sessionKeyString, uniqueSorted, type SessionKey, type SessionKeyRow } from './session-key.js';
@@ -131,23 +132,20 @@ export class InboxRepository {
     return requests.map((request) => (bySession.get(sessionKeyString(request)) ?? []).slice(0, request.limit));
   }
 
-  async markProcessed(
-    manager: EntityManager,
-    outcomes: ReadonlyArray<{ id: string; outcome: MessageOutcome }>,
-  ): Promise<void> {
-    if (outcomes.length === 0) return;
-    await manager.query(
-      `UPDATE inbound_messages m SET status = v.status, error = v.error, processed_at = now()
-       FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, status text, error text) WHERE m.id = v.id`,
-      [
-        jsonRows(
-          outcomes.map(({ id, outcome }) => ({
-            id,
-            status: outcome.status,
-            error: outcome.status === 'failed' ? outcome.error.slice(0, 2000) : null,
-          })),
-        ),
-      ],
+  /** The message commit's inbox part (see CommitPart): each processed message done or failed. */
+  processedPart(outcomes: ReadonlyArray<{ key: SessionKey; id: string; outcome: MessageOutcome }>): CommitPart {
+    return commitPart(
+      'inbox_processed',
+      (param) => `UPDATE inbound_messages m SET status = i.status, error = i.error, processed_at = now()
+         FROM jsonb_to_recordset(${param}::jsonb) AS i(id uuid, e uuid, u text, s text, status text, error text)
+         JOIN saved k ON k.endpoint_id = i.e AND k.user_id = i.u AND k.session_id = i.s
+         WHERE m.id = i.id`,
+      outcomes.map(({ key, id, outcome }) => ({
+        ...keyRow(key),
+        id,
+        status: outcome.status,
+        error: outcome.status === 'failed' ? outcome.error.slice(0, 2000) : null,
+      })),
     );
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Batcher } from '../../common/concurrency/batcher.js';
 import { InstanceId } from '../../common/instance-id.js';
+import { Sql, statement } from '../../database/sql.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { ConversationRecorder } from '../conversation/conversation-recorder.js';
 import type { ConversationTurn } from '../conversation/conversation-records.js';
@@ -9,7 +9,7 @@ import { OutboxRepository, type NewOutboxRow } from '../delivery/outbox.reposito
 import type { DataProtectionSettings } from '../endpoint-config/endpoint-settings.js';
 import { InboxRepository, type MessageOutcome } from './inbox.repository.js';
 import { SessionRepository, type ClaimedSession } from './session.repository.js';
-import { sessionKeyString, type SessionKey } from './session-key.js';
+import { rowKey, sessionKeyString, type SessionKey, type SessionKeyRow } from './session-key.js';
 
 /** Everything one processed message changes, committed together or not at all. */
 export interface MessageCommit {
@@ -24,16 +24,17 @@ export interface MessageCommit {
 
 /**
  * Commits processed messages: the session state, the outputs into the outbox, the inbox row done, and the
- * conversation records — in ONE transaction. Messages of different sessions processed at the same time share
- * that transaction (group commit: one statement per table, one fsync), which is where the pipeline's
- * throughput comes from. Per item, resolves false when the session's lease was lost: nothing of it is written.
+ * conversation records — in ONE statement (see CommitPart), so together or not at all. Messages of different
+ * sessions processed at the same time share it (group commit: one statement, one fsync), which is where the
+ * pipeline's throughput comes from. Per item, resolves false when the session's lease was lost: nothing of it is
+ * written.
  */
 @Injectable()
 export class MessageCommitter {
   private readonly batcher = new Batcher<MessageCommit, boolean>((commits) => this.commitMany(commits), 200);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly sessions: SessionRepository,
     private readonly outbox: OutboxRepository,
     private readonly inbox: InboxRepository,
@@ -46,27 +47,23 @@ export class MessageCommitter {
     return this.batcher.add(commit);
   }
 
-  private commitMany(commits: MessageCommit[]): Promise<boolean[]> {
+  private async commitMany(commits: MessageCommit[]): Promise<boolean[]> {
     // One executor loop per session means one commit per session in a batch.
-    return this.dataSource.transaction(async (manager) => {
-      const owner = this.instance.value;
-      const leaseMs = this.config.leaseMs;
-      const kept = await this.sessions.saveMany(
-        manager,
-        commits.map(({ key, session }) => ({ key, owner, leaseMs, session })),
-      );
-      const committed = commits.filter(({ key }) => kept.has(sessionKeyString(key)));
-      await this.outbox.insertMany(
-        manager,
-        committed.flatMap(({ outputs }) => outputs),
-      );
-      await this.inbox.markProcessed(
-        manager,
-        committed.map(({ messageId, outcome }) => ({ id: messageId, outcome })),
-      );
-      // Transcript and analytics commit with the outcome they describe, or not at all.
-      await this.recorder.recordMany(manager, committed);
-      return commits.map(({ key }) => kept.has(sessionKeyString(key)));
-    });
+    const owner = this.instance.value;
+    const leaseMs = this.config.leaseMs;
+    const head = this.sessions.saveHead(commits.map(({ key, session }) => ({ key, owner, leaseMs, session })));
+    const parts = [
+      this.outbox.insertPart(commits.flatMap(({ outputs }) => outputs)),
+      this.inbox.processedPart(commits.map(({ key, messageId, outcome }) => ({ key, id: messageId, outcome }))),
+      ...this.recorder.commitParts(commits),
+    ];
+    const ctes = parts.map((part, index) => `${part.name} AS (${part.sql(`$${index + 2}`)})`);
+    const text = `WITH ${head.ctes}, ${ctes.join(', ')} SELECT endpoint_id, user_id, session_id FROM saved`;
+    const { rows } = await this.sql.query<SessionKeyRow>(statement('message_commit', text), [
+      head.rows,
+      ...parts.map((part) => part.rows),
+    ]);
+    const kept = new Set(rows.map(rowKey));
+    return commits.map(({ key }) => kept.has(sessionKeyString(key)));
   }
 }

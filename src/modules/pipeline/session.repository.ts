@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { Batcher } from '../../common/concurrency/batcher.js';
 import { jsonRows } from '../../database/json-rows.js';
 import { Sql, statement } from '../../database/sql.js';
@@ -92,44 +91,41 @@ export class SessionRepository {
   }
 
   /**
-   * Writes sessions' states after their messages, renewing the leases; fenced by `lease_owner`, so it returns
-   * the keys (sessionKeyString) still ours — a session missing from it lost its lease and must not commit.
+   * The head of the message commit (see CommitPart): writes the sessions' states after their messages and renews
+   * the leases, fenced by `lease_owner`; `saved` holds the keys still ours — a session missing from it lost its
+   * lease and must not commit. The rows are locked in key order first (the UPDATE's join order is the planner's),
+   * as every batched statement on sessions does, so instances cannot deadlock. Its rows go in as `$1`.
    */
-  async saveMany(
-    manager: EntityManager,
-    saves: ReadonlyArray<{ key: SessionKey; owner: string; leaseMs: number; session: ClaimedSession }>,
-  ): Promise<Set<string>> {
-    if (saves.length === 0) return new Set();
-    // Lock in key order first (the UPDATE's join order is the planner's), so instances cannot deadlock.
-    await manager.query(
-      `SELECT 1 FROM sessions s
-       JOIN jsonb_to_recordset($1::jsonb) AS k(e uuid, u text, s text)
-         ON s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s
-       ORDER BY s.endpoint_id, s.user_id, s.session_id
-       FOR UPDATE OF s`,
-      [jsonRows(saves.map(({ key }) => keyRow(key)))],
-    );
-    const [rows]: [SessionKeyRow[], number] = await manager.query(
-      `UPDATE sessions s SET state = v.state, last_sequence = v.last_sequence,
-         lease_expires_at = ${LEASE('v.lease_ms')}, updated_at = now()
-       FROM jsonb_to_recordset($1::jsonb)
-         AS v(e uuid, u text, s text, owner text, lease_ms int, state jsonb, last_sequence int)
-       WHERE s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s AND s.lease_owner = v.owner
-       RETURNING s.endpoint_id, s.user_id, s.session_id`,
-      [
-        // The state goes in as a nested value (a null state is stored as SQL NULL, as a new session's is).
-        jsonRows(
-          saves.map(({ key, owner, leaseMs, session }) => ({
-            ...keyRow(key),
-            owner,
-            lease_ms: leaseMs,
-            state: session.state,
-            last_sequence: session.lastSequence,
-          })),
-        ),
-      ],
-    );
-    return new Set(rows.map(rowKey));
+  saveHead(saves: ReadonlyArray<{ key: SessionKey; owner: string; leaseMs: number; session: ClaimedSession }>): {
+    ctes: string;
+    rows: string;
+  } {
+    return {
+      ctes: `session_saves AS MATERIALIZED (
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
+           AS v(e uuid, u text, s text, owner text, lease_ms int, state jsonb, last_sequence int)),
+       locked_sessions AS MATERIALIZED (
+         SELECT s.endpoint_id, s.user_id, s.session_id FROM sessions s
+         JOIN session_saves v ON s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s
+         ORDER BY s.endpoint_id, s.user_id, s.session_id
+         FOR UPDATE OF s),
+       saved AS (
+         UPDATE sessions s SET state = v.state, last_sequence = v.last_sequence,
+           lease_expires_at = ${LEASE('v.lease_ms')}, updated_at = now()
+         FROM session_saves v JOIN locked_sessions l ON l.endpoint_id = v.e AND l.user_id = v.u AND l.session_id = v.s
+         WHERE s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s AND s.lease_owner = v.owner
+         RETURNING s.endpoint_id, s.user_id, s.session_id)`,
+      // The state goes in as a nested value (a null state is stored as SQL NULL, as a new session's is).
+      rows: jsonRows(
+        saves.map(({ key, owner, leaseMs, session }) => ({
+          ...keyRow(key),
+          owner,
+          lease_ms: leaseMs,
+          state: session.state,
+          last_sequence: session.lastSequence,
+        })),
+      ),
+    };
   }
 
   async release(key: SessionKey, owner: string): Promise<void> {
