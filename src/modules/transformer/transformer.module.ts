@@ -12,9 +12,8 @@ import { TransformerService } from './transformer.service.js';
 
 /**
  * User code: endpoint transformers and flow code nodes, run on ONE warm pool of sandbox worker threads per
- * instance (`SANDBOX_WORKERS`), closed at shutdown by TransformerService. The workers boot in the background from
- * the moment the runtime exists: readiness does not wait for them (a good part of a second), and a run that comes
- * before they are up waits in the pool's queue.
+ * instance (`SANDBOX_WORKERS`), closed at shutdown by TransformerService. The workers boot with the first run
+ * (see SandboxPool): readiness never waits for them, and an instance that runs no user code never starts them.
  */
 @Module({
   imports: [DeliveryModule, EndpointConfigModule],
