@@ -1,25 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEndpoint, createFlow, sayChainFlow } from '../factories/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { WebhookReceivers } from '../support/webhook-receiver.js';
 
 // A session's consecutive outputs are claimed together and sent one after another (a "run"). The sweeper is slowed
 // down here so that everything below has to happen on the fast path, without its help.
 describe('delivery runs', () => {
   let t: TestApp;
-  const receivers: WebhookReceiver[] = [];
-  const newReceiver = async () => {
-    const receiver = await WebhookReceiver.start();
-    receivers.push(receiver);
-    return receiver;
-  };
+  const receivers = new WebhookReceivers();
+  const newReceiver = () => receivers.start();
   const texts = (count: number) => Array.from({ length: count }, (_, index) => `output ${index + 1}`);
 
   beforeAll(async () => {
     t = await startTestApp({ env: { PIPELINE_SWEEP_INTERVAL_MS: '30000', PIPELINE_LEASE_MS: '1000' } });
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((receiver) => receiver.close()));
+    await receivers.closeAll();
     await t?.close();
   });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEndpoint, createFlow, sayChainFlow } from '../factories/index.js';
 import { eventually } from '../support/eventually.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver.js';
+import { WebhookReceivers, type ReceivedWebhook } from '../support/webhook-receiver.js';
 
 function bySession(hooks: ReceivedWebhook[]): Map<string, ReceivedWebhook[]> {
   const sessions = new Map<string, ReceivedWebhook[]>();
@@ -16,12 +16,8 @@ function bySession(hooks: ReceivedWebhook[]): Map<string, ReceivedWebhook[]> {
 
 describe('message pipeline', () => {
   let t: TestApp;
-  const receivers: WebhookReceiver[] = [];
-  const newReceiver = async () => {
-    const receiver = await WebhookReceiver.start();
-    receivers.push(receiver);
-    return receiver;
-  };
+  const receivers = new WebhookReceivers();
+  const newReceiver = () => receivers.start();
   const send = (urlToken: string, body: Record<string, unknown>) =>
     t.request('POST', `/endpoint/${urlToken}`, { body });
 
@@ -29,7 +25,7 @@ describe('message pipeline', () => {
     t = await startTestApp({ env: { PIPELINE_SWEEP_INTERVAL_MS: '200' } });
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((receiver) => receiver.close()));
+    await receivers.closeAll();
     await t?.close();
   });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEndpoint, createFlow, sayChainFlow } from '../factories/index.js';
 import { eventually } from '../support/eventually.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { type WebhookReceiver, WebhookReceivers } from '../support/webhook-receiver.js';
 
 /** A channel with its own payload shape, a GET verification handshake, and plain-text bodies. TypeScript. */
 const CHANNEL_INPUT = `
@@ -31,12 +31,8 @@ createWebhookTransformer({
 
 describe('transformers in the pipeline', () => {
   let t: TestApp;
-  const receivers: WebhookReceiver[] = [];
-  const newReceiver = async () => {
-    const receiver = await WebhookReceiver.start();
-    receivers.push(receiver);
-    return receiver;
-  };
+  const receivers = new WebhookReceivers();
+  const newReceiver = () => receivers.start();
   const post = (urlToken: string, body: unknown, headers: Record<string, string> = {}) =>
     t.request('POST', `/endpoint/${urlToken}`, { body, headers });
   const endpointWith = async (receiver: WebhookReceiver, transformer: Record<string, unknown>, texts = ['echo']) => {
@@ -54,7 +50,7 @@ describe('transformers in the pipeline', () => {
     t = await startTestApp();
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((receiver) => receiver.close()));
+    await receivers.closeAll();
     await t?.close();
   });
 

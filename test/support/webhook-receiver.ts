@@ -125,3 +125,18 @@ export class WebhookReceiver {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
+
+/** Receivers started by one test file, closed together in its afterAll. */
+export class WebhookReceivers {
+  private readonly started: WebhookReceiver[] = [];
+
+  async start(): Promise<WebhookReceiver> {
+    const receiver = await WebhookReceiver.start();
+    this.started.push(receiver);
+    return receiver;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.started.map((receiver) => receiver.close()));
+  }
+}
