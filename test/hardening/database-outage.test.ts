@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppProcess } from '../support/app-process.js';
+import { AppProcess, instanceEnv } from '../support/app-process.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-database.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -11,6 +11,7 @@ import {
   expectOrderedDelivery,
   httpCall,
   runSessionLoad,
+  sendMessage,
   sleep,
   statusCounts,
   type HttpResult,
@@ -36,14 +37,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('database outage under load',
     const target = new URL(db.databaseUrl!);
     proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
     receiver = await WebhookReceiver.start();
-    app = await AppProcess.start({
-      DATABASE_URL: proxy.rewrite(db.databaseUrl!),
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      ADMIN_API_KEY: adminKey,
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      PIPELINE_LEASE_MS: '2000',
-      PIPELINE_SWEEP_INTERVAL_MS: '250',
-    });
+    app = await AppProcess.start(instanceEnv(proxy.rewrite(db.databaseUrl!), adminKey));
   }, 60_000);
 
   afterAll(async () => {
@@ -83,11 +77,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('database outage under load',
       stop: () => stopped,
       retryDelayMs: 200,
       messageDeadlineMs: 40_000,
-      send: (session, text) =>
-        httpCall(`${app.baseUrl}/endpoint/${endpoint.URLToken}`, {
-          body: { userId: 'u', sessionId: session, text },
-          timeoutMs: 15_000,
-        }),
+      send: (session, text) => sendMessage(app.baseUrl, endpoint.URLToken, session, text),
     });
 
     await sleep(1_500);
@@ -168,11 +158,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('database outage under load',
       stop: () => stopped,
       retryDelayMs: 200,
       messageDeadlineMs: 40_000,
-      send: (session, text) =>
-        httpCall(`${app.baseUrl}/endpoint/${endpoint.URLToken}`, {
-          body: { userId: 'u', sessionId: session, text },
-          timeoutMs: 15_000,
-        }),
+      send: (session, text) => sendMessage(app.baseUrl, endpoint.URLToken, session, text),
     });
     await sleep(1_500);
     const stalledAt = Date.now();

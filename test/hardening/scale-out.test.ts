@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppProcess } from '../support/app-process.js';
+import { AppProcess, instanceEnv } from '../support/app-process.js';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-database.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 import {
@@ -8,8 +8,8 @@ import {
   allAckedDelivered,
   echoFlow,
   expectOrderedDelivery,
-  httpCall,
   runSessionLoad,
+  sendMessage,
   sleep,
   statusCounts,
 } from './support/load-driver.js';
@@ -36,14 +36,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres' || !nginxBinary)('scale-out: t
   beforeAll(async () => {
     db = await createTestDatabase('postgres');
     receiver = await WebhookReceiver.start();
-    env = {
-      DATABASE_URL: db.databaseUrl!,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      ADMIN_API_KEY: adminKey,
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      PIPELINE_LEASE_MS: '2000',
-      PIPELINE_SWEEP_INTERVAL_MS: '250',
-    };
+    env = instanceEnv(db.databaseUrl!, adminKey);
     // The first runs the migrations; the other two start together (and would wait on the migration lock anyway).
     apps.push(await AppProcess.start(env));
     apps.push(...(await Promise.all([AppProcess.start(env), AppProcess.start(env)])));
@@ -73,11 +66,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres' || !nginxBinary)('scale-out: t
       sessions: 16,
       stop: () => stopped,
       retryDelayMs: 50,
-      send: (session, text) =>
-        httpCall(`${nginx.baseUrl}/endpoint/${endpoint.URLToken}`, {
-          body: { userId: 'u', sessionId: session, text },
-          timeoutMs: 15_000,
-        }),
+      send: (session, text) => sendMessage(nginx.baseUrl, endpoint.URLToken, session, text),
     });
     await sleep(2_000);
     const victim = apps[1];

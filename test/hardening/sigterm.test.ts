@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppProcess } from '../support/app-process.js';
+import { AppProcess, instanceEnv } from '../support/app-process.js';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-database.js';
 import {
   adminClient,
   allAckedDelivered,
   echoFlow,
   expectOrderedDelivery,
-  httpCall,
   runSessionLoad,
+  sendMessage,
   sleep,
   statusCounts,
 } from './support/load-driver.js';
@@ -29,14 +29,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('SIGTERM of one of two instan
     receiver = await FaultReceiver.start();
     // A slowish receiver: deliveries lag behind ingestion, so work is in flight and queued at the signal.
     receiver.script = () => ({ kind: 'answer', status: 200, delayMs: 15 });
-    const env = {
-      DATABASE_URL: db.databaseUrl!,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      ADMIN_API_KEY: adminKey,
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      PIPELINE_LEASE_MS: '60000',
-      PIPELINE_SWEEP_INTERVAL_MS: '250',
-    };
+    const env = instanceEnv(db.databaseUrl!, adminKey, { PIPELINE_LEASE_MS: '60000' });
     apps.push(await AppProcess.start(env), await AppProcess.start(env));
   }, 60_000);
 
@@ -73,10 +66,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('SIGTERM of one of two instan
       // not accept is resent to the survivor.
       send: (session, text, attempt) => {
         const target = victim.alive && attempt === 0 ? victim : survivor;
-        return httpCall(`${target.baseUrl}/endpoint/${endpoint.URLToken}`, {
-          body: { userId: 'u', sessionId: session, text },
-          timeoutMs: 15_000,
-        });
+        return sendMessage(target.baseUrl, endpoint.URLToken, session, text);
       },
     });
     await sleep(1_500);

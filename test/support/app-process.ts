@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -65,4 +66,24 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+/**
+ * The environment of an instance in the multi-process tests: PostgreSQL, a fresh encryption key, the admin key,
+ * loopback receivers allowed, short leases and sweeps (so a dead instance's work is taken over quickly).
+ */
+export function instanceEnv(
+  databaseUrl: string,
+  adminKey: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ADMIN_API_KEY: adminKey,
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    PIPELINE_LEASE_MS: '2000',
+    PIPELINE_SWEEP_INTERVAL_MS: '250',
+    ...overrides,
+  };
 }

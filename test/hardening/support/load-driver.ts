@@ -45,6 +45,14 @@ export async function httpCall(
   }
 }
 
+/** One message to an endpoint URL, as the load's clients send it. */
+export function sendMessage(baseUrl: string, urlToken: string, session: string, text: string): Promise<HttpResult> {
+  return httpCall(`${baseUrl}/endpoint/${urlToken}`, {
+    body: { userId: 'u', sessionId: session, text },
+    timeoutMs: 15_000,
+  });
+}
+
 /** An admin API client for a server in another process. */
 export function adminClient(baseUrl: () => string, adminKey: string) {
   return async (method: string, path: string, body?: unknown): Promise<any> => {
