@@ -51,3 +51,40 @@ describe('delivery runs', () => {
     expect(dead.body.items.map((item: { sequence: number }) => item.sequence)).toEqual([2]);
   });
 });
+
+// Outputs arrive at the delivery worker leased by their own commit and are sent without a claim when they are their
+// session's head. These check the other case: earlier outputs still wait, so the new ones must wait behind them.
+describe('outputs committed behind a waiting one', () => {
+  let t: TestApp;
+  const receivers = new WebhookReceivers();
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { PIPELINE_SWEEP_INTERVAL_MS: '200' } });
+  });
+  afterAll(async () => {
+    await receivers.closeAll();
+    await t?.close();
+  });
+
+  it('go out after an earlier output that waits for a retry, in order, each delivered once', async () => {
+    const receiver = await receivers.start();
+    receiver.behaviour = (_hook, index) => (index === 0 ? { status: 503 } : undefined);
+    const flow = await createFlow(t, sayChainFlow(['said {{input.text}}']));
+    const endpoint = await createEndpoint(t, {
+      flowId: flow.id,
+      webhookUrl: receiver.url,
+      delivery: { timeoutMs: 2000, retrySchedule: [1], maxConcurrency: 4 },
+    });
+    const send = (text: string) =>
+      t.request('POST', `/endpoint/${endpoint.URLToken}`, { body: { userId: 'u', sessionId: 'waits', text } });
+
+    expect((await send('one')).status).toBe(202);
+    await receiver.until(() => receiver.received.length === 1, 5_000, 'the first attempt');
+    // Output 1 now waits a second for its retry; these are committed meanwhile.
+    for (const text of ['two', 'three', 'four']) expect((await send(text)).status).toBe(202);
+
+    const hooks = await receiver.waitForDelivered(4, 10_000);
+    expect(hooks.map((hook) => hook.body.AIOutput.text)).toEqual(['said one', 'said two', 'said three', 'said four']);
+    expect(receiver.received.map((hook) => hook.body.sequence)).toEqual([1, 1, 2, 3, 4]);
+  });
+});

@@ -2,11 +2,13 @@ import { sessionKeyString, type SessionKey } from '../../modules/pipeline/sessio
 
 /**
  * Runs at most one loop per session at a time in this process. A kick while the session's loop runs is
- * remembered and starts one more run after it, so work committed during a run is never missed.
+ * remembered and starts one more run after it, so work committed during a run is never missed; a loop may also
+ * wait for that kick itself (`nextKick`) and go on, instead of ending and being started again.
  */
 export class SessionLoops {
   private readonly running = new Map<string, Promise<void>>();
   private readonly kickedWhileRunning = new Set<string>();
+  private readonly waiting = new Map<string, (kicked: boolean) => void>();
   private stopped = false;
 
   constructor(
@@ -22,7 +24,9 @@ export class SessionLoops {
     if (this.stopped) return;
     const id = sessionKeyString(key);
     if (this.running.has(id)) {
-      this.kickedWhileRunning.add(id);
+      const wake = this.waiting.get(id);
+      if (wake) wake(true);
+      else this.kickedWhileRunning.add(id);
       return;
     }
     const run = this.loop(key)
@@ -34,9 +38,29 @@ export class SessionLoops {
     this.running.set(id, run);
   }
 
-  /** Takes no more kicks and waits (at most `graceMs`) for the running loops to end. */
+  /**
+   * For the session's running loop: resolves true on the session's next kick (at once if one came while the loop
+   * was busy), false after `timeoutMs` or when stopping.
+   */
+  nextKick(key: SessionKey, timeoutMs: number): Promise<boolean> {
+    const id = sessionKeyString(key);
+    if (this.kickedWhileRunning.delete(id)) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => wake(false), timeoutMs).unref();
+      const wake = (kicked: boolean): void => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(kicked);
+      };
+      this.waiting.set(id, wake);
+    });
+  }
+
+  /** Takes no more kicks, wakes the loops that wait for one, and waits (at most `graceMs`) for the loops to end. */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
+    for (const wake of [...this.waiting.values()]) wake(false);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.allSettled(this.running.values()), grace]);
   }

@@ -14,11 +14,11 @@ import { InstanceId } from '../../common/instance-id.js';
 import { toStorableText } from '../../common/validation/storable-json.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import type { SessionKey } from '../pipeline/session-key.js';
+import { sessionKeyString, type SessionKey } from '../pipeline/session-key.js';
 import { DeliveryTargetSource, type DeliveryTarget } from './delivery-target.js';
 import type { OutboundResponse } from './http/outbound-http.client.js';
 import { WebhookPoster } from './http/webhook-poster.js';
-import { OutboxRepository, type AttemptOutcome, type ClaimedDelivery } from './outbox.repository.js';
+import { OutboxRepository, type AttemptOutcome, type ClaimedDelivery, type NewOutboxRow } from './outbox.repository.js';
 import { isSuccessStatus, RetryPolicy } from './retry-policy.js';
 import { webhookHeaders } from './signer.js';
 
@@ -27,10 +27,25 @@ const SHUTDOWN_GRACE_MS = 7_000;
 const RUN_LENGTH = 20;
 const USER_AGENT = `hookflow/${APP_VERSION}`;
 
+/** An output this instance holds leased, and since when (`performance.now()`). */
+interface HeldDelivery extends ClaimedDelivery {
+  leasedAt: number;
+}
+
+/**
+ * A session's outputs that this instance holds leased and its loop has not taken yet, in sequence order, and the
+ * sequence that may join them: once everything before it is sent, that output is the session's head.
+ */
+interface Lane {
+  held: HeldDelivery[];
+  nextSequence: number;
+}
+
 /**
  * Delivers outputs: each session is drained in order by one loop (here, or on whichever instance claims its
  * head), each endpoint has its own concurrency cap, and a poller picks up retries that came due and work that
- * a dead instance left behind.
+ * a dead instance left behind. Outputs committed here arrive leased to this instance (`handOff`) and are usually
+ * sent without a claim.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -41,6 +56,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   );
   private readonly poller: PeriodicTask;
   private readonly endpointSlots = new Map<string, Semaphore>();
+  private readonly lanes = new Map<string, Lane>();
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -64,66 +80,132 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.poller.start();
   }
 
-  /** New outputs were committed for this session: deliver them now (the fast path). */
+  /** The session may have outputs to deliver: claim and send them. */
   kick(key: SessionKey): void {
     this.loops.kick(key);
   }
 
-  private async drain(key: SessionKey): Promise<void> {
-    while (!this.loops.isStopped) {
-      const target = await this.targets.get(key.endpointId);
-      if (!target) return;
-      // The lease outlives the request's own timeout by the pipeline lease, so only a dead owner loses it.
-      const leaseMs = target.timeoutMs + this.config.leaseMs;
-      const claimedAt = performance.now();
-      const run = await this.outbox.claimRun(key, this.instance.value, leaseMs, RUN_LENGTH);
-      if (run.length === 0) return;
-      if (!(await this.sendRun(run, claimedAt))) return;
-    }
+  /**
+   * How long a delivery lease lasts: the request's own timeout plus the pipeline lease, so only a dead owner
+   * loses it.
+   */
+  leaseMsFor(timeoutMs: number): number {
+    return timeoutMs + this.config.leaseMs;
   }
 
   /**
-   * Sends a claimed run in order, each output only once the one before it was delivered (or dead-lettered). Stops
-   * at the first output that waits for a retry and hands the unsent rest back. Also stops while our leases are still
-   * comfortably valid (an output must never be sent after its lease could have passed to another instance), and
-   * when shutting down. Returns whether to go on with the session: the whole run was delivered, or it was cut
-   * short only to renew the leases.
+   * Outputs this instance just committed, leased to it by their commit since `leasedAt` (for `leaseMsFor` the
+   * endpoint's timeout). They are sent without a claim when they are the session's head (no earlier output was
+   * pending at the commit) or follow right on outputs this instance holds. Otherwise earlier outputs wait
+   * elsewhere (a retry, or another instance's): their leases go back, and the session's loop claims from its head.
    */
-  private async sendRun(run: ClaimedDelivery[], claimedAt: number): Promise<boolean> {
+  handOff(key: SessionKey, outputs: readonly NewOutboxRow[], leasedAt: number, earlierOutputsPending: boolean): void {
+    if (outputs.length === 0) return;
+    const id = sessionKeyString(key);
+    const first = outputs[0].sequence;
+    let lane = this.lanes.get(id);
+    if (!earlierOutputsPending && (!lane || lane.held.length === 0)) {
+      lane = { held: [], nextSequence: first };
+      this.lanes.set(id, lane);
+    }
+    if (lane?.nextSequence !== first) {
+      void this.handBack(outputs).finally(() => this.kick(key));
+      return;
+    }
+    for (const output of outputs) lane.held.push(toHeld(output, leasedAt));
+    lane.nextSequence = outputs[outputs.length - 1].sequence + 1;
+    this.kick(key);
+  }
+
+  private async drain(key: SessionKey): Promise<void> {
+    const id = sessionKeyString(key);
+    try {
+      while (!this.loops.isStopped) {
+        const target = await this.targets.get(key.endpointId);
+        if (!target) {
+          this.lanes.delete(id); // deleted with its outputs
+          return;
+        }
+        const run = this.takeHeld(id) ?? (await this.claimRun(key, id, target));
+        if (run.length === 0) return;
+        if (!(await this.sendRun(id, run))) return;
+      }
+    } finally {
+      if (this.lanes.get(id)?.held.length === 0) this.lanes.delete(id);
+    }
+  }
+
+  private takeHeld(id: string): HeldDelivery[] | null {
+    const lane = this.lanes.get(id);
+    if (!lane || lane.held.length === 0) return null;
+    const run = lane.held;
+    lane.held = [];
+    return run;
+  }
+
+  private async claimRun(key: SessionKey, id: string, target: DeliveryTarget): Promise<HeldDelivery[]> {
+    const leasedAt = performance.now();
+    const run = await this.outbox.claimRun(key, this.instance.value, this.leaseMsFor(target.timeoutMs), RUN_LENGTH);
+    if (run.length === 0) return [];
+    // Outputs handed off meanwhile cannot be part of this run (they are leased) nor follow an older head (they
+    // would not have been handed off): the lane is empty here, and now follows the run.
+    const lane = this.lanes.get(id);
+    if (lane) lane.nextSequence = run[run.length - 1].sequence + 1;
+    else this.lanes.set(id, { held: [], nextSequence: run[run.length - 1].sequence + 1 });
+    return run.map((delivery) => ({ ...delivery, leasedAt }));
+  }
+
+  /**
+   * Sends a run in order, each output only once the one before it was delivered (or dead-lettered). Stops at the
+   * first output that waits for a retry. Also stops when a lease is no longer comfortably valid (an output must never
+   * be sent after its lease could have passed to another instance), and when shutting down. Whenever it stops
+   * short, the unsent rest and whatever the session's lane holds go back, and the session goes on from its head.
+   * Returns whether to go on with the session: the whole run was delivered, or it was cut short only to renew the
+   * leases.
+   */
+  private async sendRun(id: string, run: HeldDelivery[]): Promise<boolean> {
     let attempted = 0;
+    let complete = false;
     try {
       for (const delivery of run) {
         const target = await this.targets.get(delivery.endpointId);
         if (!target) return false;
-        const sent = await this.send(delivery, target, claimedAt);
+        const sent = await this.send(delivery, target);
         if (!sent) return !this.loops.isStopped;
         attempted += 1;
         // Recorded outside the endpoint slot: the slot bounds requests to the receiver, not our own bookkeeping.
         // Dead-lettered: the next output is the head now, and already ours. To be retried: it holds the session up.
         if ((await this.record(delivery, target, sent.startedAt, sent.response)) === 'retry') return false;
       }
+      complete = true;
       return true;
     } finally {
-      // An attempted output's lease is cleared by its record; the ones never attempted go back now.
-      if (attempted < run.length) {
-        await this.outbox.releaseLeases(run.slice(attempted), this.instance.value).catch((error: unknown) => {
-          this.logger.warn(`could not hand back delivery leases (they expire on their own): ${describe(error)}`);
-        });
+      if (!complete) {
+        // An attempted output's lease is cleared by its record; the ones never attempted go back now.
+        const unsent = [...run.slice(attempted), ...(this.lanes.get(id)?.held ?? [])];
+        this.lanes.delete(id);
+        await this.handBack(unsent);
       }
     }
   }
 
+  /** Hands leases back unsent, so the outputs can be claimed again at once (they expire on their own otherwise). */
+  private async handBack(deliveries: ReadonlyArray<{ id: string }>): Promise<void> {
+    await this.outbox.releaseLeases(deliveries, this.instance.value).catch((error: unknown) => {
+      this.logger.warn(`could not hand back delivery leases (they expire on their own): ${describe(error)}`);
+    });
+  }
+
   /** Holds one of the endpoint's slots while the receiver is being asked. Null: not sent (stopping, or lease too old). */
   private async send(
-    delivery: ClaimedDelivery,
+    delivery: HeldDelivery,
     target: DeliveryTarget,
-    claimedAt: number,
   ): Promise<{ startedAt: Date; response: OutboundResponse } | null> {
     const slots = this.slotsFor(delivery.endpointId, target.maxConcurrency);
     await slots.acquire();
     try {
-      // Leases run for timeoutMs + leaseMs from the claim: start a request only if it ends well inside that.
-      const leaseUsedMs = performance.now() - claimedAt;
+      // Leases run for timeoutMs + leaseMs: start a request only if it ends well inside that.
+      const leaseUsedMs = performance.now() - delivery.leasedAt;
       if (this.loops.isStopped || leaseUsedMs > this.config.leaseMs / 2) return null;
       const startedAt = new Date();
       const response = await this.http.post({
@@ -208,6 +290,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       this.logger.warn(`could not release delivery leases: ${describe(error)}`);
     });
   }
+}
+
+/** An output as its commit wrote it: leased to this instance, never attempted. */
+function toHeld(output: NewOutboxRow, leasedAt: number): HeldDelivery {
+  const { id, endpointId, userId, sessionId, sequence, body } = output;
+  return { id, endpointId, userId, sessionId, sequence, body, attemptCount: 0, roundStart: 0, leasedAt };
 }
 
 function toOutcome(decision: ReturnType<RetryPolicy['decide']>): AttemptOutcome {

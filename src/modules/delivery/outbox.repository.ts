@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Batcher } from '../../common/concurrency/batcher.js';
 import { jsonRows } from '../../database/json-rows.js';
 import { commitPart, type CommitPart } from '../../database/commit-part.js';
-import { Sql, statement } from '../../database/sql.js';
+import { millisecondsFromNow, Sql, statement } from '../../database/sql.js';
 import {
   keyRow,
   rowKey,
@@ -69,7 +69,6 @@ interface FinishedAttempt {
 // guessed that few outputs were due and scanned every due output through IDX_OUTBOX_PENDING_DUE on each claim,
 // where the primary key finds the few rows the claim is about.
 const CLAIM_RUNS = statement(
-  'outbox_claim_runs',
   `WITH h AS MATERIALIZED (
      SELECT k.owner, k.lease_ms, head.id
      FROM jsonb_to_recordset($1::jsonb) AS k(e uuid, u text, s text, owner text, lease_ms int)
@@ -77,7 +76,7 @@ const CLAIM_RUNS = statement(
                          WHERE endpoint_id = k.e AND user_id = k.u AND session_id = k.s AND status = 'pending'
                          ORDER BY sequence LIMIT 1) head),
    heads AS (
-     UPDATE outbox o SET lease_owner = h.owner, lease_expires_at = now() + make_interval(secs => h.lease_ms::float8 / 1000)
+     UPDATE outbox o SET lease_owner = h.owner, lease_expires_at = ${millisecondsFromNow('h.lease_ms')}
      FROM h
      WHERE o.id = h.id AND o.status = 'pending' AND (o.next_attempt_at <= now()) IS TRUE
        AND (o.lease_owner IS NULL OR o.lease_expires_at < now())
@@ -105,27 +104,22 @@ const CLAIM_RUNS = statement(
 );
 
 const RELEASE_LEASES = statement(
-  'outbox_release_leases',
   `UPDATE outbox SET lease_owner = NULL, lease_expires_at = NULL
    WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND status = 'pending'`,
   { bookkeeping: true },
 );
 
-const DUE_SESSIONS = statement(
-  'outbox_due_sessions',
-  `SELECT endpoint_id, user_id, session_id FROM (
+const DUE_SESSIONS = statement(`SELECT endpoint_id, user_id, session_id FROM (
      SELECT DISTINCT ON (endpoint_id, user_id, session_id)
             endpoint_id, user_id, session_id, next_attempt_at, lease_owner, lease_expires_at
      FROM outbox WHERE status = 'pending'
      ORDER BY endpoint_id, user_id, session_id, sequence) heads
    WHERE next_attempt_at <= now() AND (lease_owner IS NULL OR lease_expires_at < now())
-   LIMIT $1`,
-);
+   LIMIT $1`);
 
 // The attempt row and the outcome in one statement; only rows still leased by their finisher are updated. The start
 // time comes as epoch milliseconds: a Date makes JSON.stringify take its slow path (toJSON), measured 3x the cost.
 const FINISH_ATTEMPTS = statement(
-  'outbox_finish_attempts',
   `WITH v AS (
      SELECT * FROM jsonb_to_recordset($1::jsonb)
        AS v(id uuid, owner text, attempt int, started_ms float8, duration_ms int, status_code int, error text,
@@ -137,7 +131,7 @@ const FINISH_ATTEMPTS = statement(
      FROM v JOIN outbox x ON x.id = v.id
      ON CONFLICT (outbox_id, attempt) DO NOTHING)
    UPDATE outbox o SET status = v.status, attempt_count = GREATEST(o.attempt_count, v.attempt),
-     next_attempt_at = now() + make_interval(secs => v.delay_ms / 1000),
+     next_attempt_at = ${millisecondsFromNow('v.delay_ms')},
      lease_owner = NULL, lease_expires_at = NULL, last_status_code = v.status_code, last_error = v.last_error,
      finished_at = CASE WHEN v.status = 'pending' THEN NULL ELSE now() END
    FROM v WHERE o.id = v.id AND o.lease_owner = v.owner`,
@@ -159,14 +153,20 @@ export class OutboxRepository {
     private readonly sql: Sql,
   ) {}
 
-  /** The message commit's outbox rows (see CommitPart): new outputs, pending, numbered per session. */
-  insertPart(rows: readonly NewOutboxRow[]): CommitPart {
+  /**
+   * The message commit's outbox rows (see CommitPart): new outputs, pending, numbered per session, and already
+   * leased to the committing instance (`lease`), so it can send them without claiming them (see DeliveryWorker):
+   * no other instance takes them while the lease holds.
+   */
+  insertPart(rows: ReadonlyArray<NewOutboxRow & { lease: { owner: string; leaseMs: number } }>): CommitPart {
     return commitPart(
       'outbox_rows',
-      (param) => `INSERT INTO outbox (id, endpoint_id, user_id, session_id, sequence, input_id, trace_id, body)
-         SELECT o.id, o.endpoint_id, o.user_id, o.session_id, o.sequence, o.input_id, o.trace_id, o.body
+      (param) => `INSERT INTO outbox (id, endpoint_id, user_id, session_id, sequence, input_id, trace_id, body,
+           lease_owner, lease_expires_at)
+         SELECT o.id, o.endpoint_id, o.user_id, o.session_id, o.sequence, o.input_id, o.trace_id, o.body,
+           o.lease_owner, ${millisecondsFromNow('o.lease_ms')}
          FROM jsonb_to_recordset(${param}::jsonb) AS o(id uuid, endpoint_id uuid, user_id text, session_id text,
-           sequence int, input_id uuid, trace_id text, body text)
+           sequence int, input_id uuid, trace_id text, body text, lease_owner text, lease_ms int)
          JOIN saved k ON k.endpoint_id = o.endpoint_id AND k.user_id = o.user_id AND k.session_id = o.session_id`,
       rows.map((row) => ({
         id: row.id,
@@ -177,8 +177,20 @@ export class OutboxRepository {
         input_id: row.inputId,
         trace_id: row.traceId,
         body: row.body,
+        lease_owner: row.lease.owner,
+        lease_ms: row.lease.leaseMs,
       })),
     );
+  }
+
+  /**
+   * For the message commit's result: whether the session `alias` (a row with endpoint_id, user_id, session_id) had
+   * pending outputs before the statement. The statement's own inserts are not visible to it, so false means the
+   * outputs it writes are the session's head.
+   */
+  static earlierOutputsPending(alias: string): string {
+    return `EXISTS (SELECT 1 FROM outbox p WHERE p.endpoint_id = ${alias}.endpoint_id AND p.user_id = ${alias}.user_id
+      AND p.session_id = ${alias}.session_id AND p.status = 'pending')`;
   }
 
   /**

@@ -46,26 +46,22 @@ interface PendingRow {
 
 // One JSON parameter keeps one statement text for any batch size; rows get `arrival` numbers in the parameter's
 // order (ORDER BY its ordinality: a set-returning function's output order is not guaranteed by itself).
-const INSERT_MESSAGES = statement(
-  'inbox_insert',
-  `INSERT INTO inbound_messages (id, endpoint_id, user_id, session_id, kind, text, data, trace_id, client_ip)
+const INSERT_MESSAGES =
+  statement(`INSERT INTO inbound_messages (id, endpoint_id, user_id, session_id, kind, text, data, trace_id, client_ip)
    SELECT m.id, m.endpoint_id, m.user_id, m.session_id, m.kind, m.text, m.data, m.trace_id, m.client_ip
    FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, endpoint_id uuid, user_id text, session_id text,
      kind text, text text, data jsonb, trace_id text, client_ip text)) WITH ORDINALITY AS m
-   ORDER BY m.ordinality`,
-);
+   ORDER BY m.ordinality`);
 
-const PENDING_FOR_SESSIONS = statement(
-  'inbox_pending_for_sessions',
-  `SELECT k.e AS endpoint_id, k.u AS user_id, k.s AS session_id, m.id, m.kind, m.text, m.data, m.trace_id, m.received_at,
+const PENDING_FOR_SESSIONS =
+  statement(`SELECT k.e AS endpoint_id, k.u AS user_id, k.s AS session_id, m.id, m.kind, m.text, m.data, m.trace_id, m.received_at,
      m.client_ip
    FROM jsonb_to_recordset($1::jsonb) AS k(e uuid, u text, s text)
    CROSS JOIN LATERAL (
      SELECT id, kind, text, data, trace_id, received_at, client_ip, arrival FROM inbound_messages
      WHERE endpoint_id = k.e AND user_id = k.u AND session_id = k.s AND status = 'pending'
      ORDER BY arrival LIMIT $2) m
-   ORDER BY m.arrival`,
-);
+   ORDER BY m.arrival`);
 
 @Injectable()
 export class InboxRepository {

@@ -20,18 +20,28 @@ export interface MessageCommit {
   outputs: NewOutboxRow[];
   dataProtection: DataProtectionSettings;
   turn: ConversationTurn;
+  /** How long the outputs stay leased to this instance for delivery (see OutboxRepository.insertPart). */
+  deliveryLeaseMs: number;
+}
+
+/** A committed message: whether outputs of its session written before it were still waiting for delivery. */
+export interface CommittedMessage {
+  earlierOutputsPending: boolean;
 }
 
 /**
  * Commits processed messages: the session state, the outputs into the outbox, the inbox row done, and the
  * conversation records — in ONE statement (see CommitPart), so together or not at all. Messages of different
  * sessions processed at the same time share it (group commit: one statement, one fsync), which is where the
- * pipeline's throughput comes from. Per item, resolves false when the session's lease was lost: nothing of it is
+ * pipeline's throughput comes from. Per item, resolves null when the session's lease was lost: nothing of it is
  * written.
  */
 @Injectable()
 export class MessageCommitter {
-  private readonly batcher = new Batcher<MessageCommit, boolean>((commits) => this.commitMany(commits), 200);
+  private readonly batcher = new Batcher<MessageCommit, CommittedMessage | null>(
+    (commits) => this.commitMany(commits),
+    200,
+  );
 
   constructor(
     private readonly sql: Sql,
@@ -43,27 +53,33 @@ export class MessageCommitter {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  commit(commit: MessageCommit): Promise<boolean> {
+  commit(commit: MessageCommit): Promise<CommittedMessage | null> {
     return this.batcher.add(commit);
   }
 
-  private async commitMany(commits: MessageCommit[]): Promise<boolean[]> {
+  private async commitMany(commits: MessageCommit[]): Promise<Array<CommittedMessage | null>> {
     // One executor loop per session means one commit per session in a batch.
     const owner = this.instance.value;
     const leaseMs = this.config.leaseMs;
     const head = this.sessions.saveHead(commits.map(({ key, session }) => ({ key, owner, leaseMs, session })));
     const parts = [
-      this.outbox.insertPart(commits.flatMap(({ outputs }) => outputs)),
+      this.outbox.insertPart(
+        commits.flatMap(({ outputs, deliveryLeaseMs }) =>
+          outputs.map((output) => ({ ...output, lease: { owner, leaseMs: deliveryLeaseMs } })),
+        ),
+      ),
       this.inbox.processedPart(commits.map(({ key, messageId, outcome }) => ({ key, id: messageId, outcome }))),
       ...this.recorder.commitParts(commits),
     ];
     const ctes = parts.map((part, index) => `${part.name} AS (${part.sql(`$${index + 2}`)})`);
-    const text = `WITH ${head.ctes}, ${ctes.join(', ')} SELECT endpoint_id, user_id, session_id FROM saved`;
-    const { rows } = await this.sql.query<SessionKeyRow>(statement('message_commit', text), [
+    const text = `WITH ${head.ctes}, ${ctes.join(', ')}
+      SELECT endpoint_id, user_id, session_id, ${OutboxRepository.earlierOutputsPending('saved')} AS earlier_pending
+      FROM saved`;
+    const { rows } = await this.sql.query<SessionKeyRow & { earlier_pending: boolean }>(statement(text), [
       head.rows,
       ...parts.map((part) => part.rows),
     ]);
-    const kept = new Set(rows.map(rowKey));
-    return commits.map(({ key }) => kept.has(sessionKeyString(key)));
+    const kept = new Map(rows.map((row) => [rowKey(row), { earlierOutputsPending: row.earlier_pending }]));
+    return commits.map(({ key }) => kept.get(sessionKeyString(key)) ?? null);
   }
 }

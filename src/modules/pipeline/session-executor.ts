@@ -29,6 +29,8 @@ const BATCH = 20;
 const SHUTDOWN_GRACE_MS = 7_000;
 /** A kick that found the session leased elsewhere tries again after this long, before the sweeper would. */
 const CONTENDED_RETRY_MS = 250;
+/** How long a session's lease is kept after its last message, for the next one (capped at a quarter of the lease). */
+const MAX_LINGER_MS = 1_000;
 /** A loop that failed on a database error starts again after this long. */
 const FAILED_RETRY_MS = 500;
 
@@ -86,24 +88,37 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       setTimeout(() => this.kick(key), CONTENDED_RETRY_MS).unref();
       return;
     }
+    // The claim and every commit renew the lease for leaseMs.
+    let renewedAt = performance.now();
+    let releaseRefused = false;
     try {
-      let messages = await this.inbox.pendingForSession(key, BATCH);
       for (;;) {
+        const messages = await this.inbox.pendingForSession(key, BATCH);
+        // Refused, yet nothing pending: the lease is not ours any more (the conversation was erased, or our lease
+        // expired and another instance took it). Stop instead of spinning.
+        if (releaseRefused && messages.length === 0) return;
+        releaseRefused = false;
         for (const message of messages) {
           if (this.loops.isStopped) return;
           session = await this.processOne(key, session, message);
+          renewedAt = performance.now();
         }
         if (this.loops.isStopped) return;
-        if (messages.length === BATCH) {
-          messages = await this.inbox.pendingForSession(key, BATCH);
+        if (messages.length === BATCH) continue;
+        // Keep the lease a moment: a conversation's next message tends to follow soon, and then costs neither a
+        // claim nor a release. A message accepted by another instance meanwhile waits at most this long (its
+        // kick there finds the session leased; our release below sees the message and goes on with it).
+        const linger = Math.min(MAX_LINGER_MS, this.config.leaseMs / 4);
+        if (
+          performance.now() - renewedAt + linger < this.config.leaseMs / 2 &&
+          (await this.loops.nextKick(key, linger))
+        ) {
           continue;
         }
-        // Most likely nothing more is pending: try to let go first, which checks that in the same statement.
+        if (this.loops.isStopped) return;
+        // Most likely nothing more is pending: try to let go, which checks that in the same statement.
         if (await this.sessions.releaseIfIdle(key, owner)) return;
-        messages = await this.inbox.pendingForSession(key, BATCH);
-        // Refused, yet nothing pending: the lease is not ours any more (the conversation was erased, or our lease
-        // expired and another instance took it). Stop instead of spinning.
-        if (messages.length === 0) return;
+        releaseRefused = true;
       }
     } catch (error) {
       if (error instanceof LeaseLostError) {
@@ -139,6 +154,8 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     }
     const next = processed?.session ?? session;
     const outputs = processed?.outputs ?? [];
+    // The outputs' delivery lease starts with the commit statement, so no earlier than this.
+    const leasedAt = performance.now();
     const committed = await this.committer.commit({
       key,
       session: next,
@@ -147,11 +164,12 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       outputs,
       dataProtection: endpoint.dataProtection,
       turn: toTurn(key, message, processed),
+      deliveryLeaseMs: this.delivery.leaseMsFor(endpoint.delivery.timeoutMs),
     });
     if (!committed) throw new LeaseLostError();
     const seconds = (performance.now() - started) / 1000;
     this.metrics.observeMessageProcessed(endpoint.id, failure === null ? 'done' : 'failed', outputs.length, seconds);
-    if (outputs.length > 0) this.delivery.kick(key);
+    this.delivery.handOff(key, outputs, leasedAt, committed.earlierOutputsPending);
     return next;
   }
 

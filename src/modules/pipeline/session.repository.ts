@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Batcher } from '../../common/concurrency/batcher.js';
 import { jsonRows } from '../../database/json-rows.js';
-import { Sql, statement } from '../../database/sql.js';
+import { millisecondsFromNow, Sql, statement } from '../../database/sql.js';
 import { keyRow, rowKey, sessionKeyString, uniqueSorted, type SessionKey, type SessionKeyRow } from './session-key.js';
 
 export interface ClaimedSession {
@@ -16,14 +16,11 @@ interface OwnedKey extends SessionKey {
   leaseMs: number;
 }
 
-const LEASE = (param: string) => `now() + make_interval(secs => ${param}::float8 / 1000)`;
-
 // Rows are inserted, and so locked, in the parameter's order (ORDER BY its ordinality): keys come in the global
 // order (uniqueSorted), so instances cannot deadlock on each other.
 const CLAIM = statement(
-  'sessions_claim',
   `INSERT INTO sessions AS s (endpoint_id, user_id, session_id, lease_owner, lease_expires_at)
-   SELECT k.e, k.u, k.s, k.owner, ${LEASE('k.lease_ms')}
+   SELECT k.e, k.u, k.s, k.owner, ${millisecondsFromNow('k.lease_ms')}
    FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (e uuid, u text, s text, owner text, lease_ms int))
      WITH ORDINALITY AS k
    ORDER BY k.ordinality
@@ -37,7 +34,6 @@ const CLAIM = statement(
 // The idle check runs once per key (MATERIALIZED) on the pending-session index; the rows are then locked in key
 // order, as every batched statement on sessions does, so instances cannot deadlock on each other.
 const RELEASE_IF_IDLE = statement(
-  'sessions_release_if_idle',
   `WITH idle AS MATERIALIZED (
      SELECT k.e, k.u, k.s, k.owner
      FROM jsonb_to_recordset($1::jsonb) AS k(e uuid, u text, s text, owner text)
@@ -57,7 +53,6 @@ const RELEASE_IF_IDLE = statement(
 );
 
 const RELEASE = statement(
-  'sessions_release',
   `UPDATE sessions SET lease_owner = NULL, lease_expires_at = NULL
    WHERE endpoint_id = $1 AND user_id = $2 AND session_id = $3 AND lease_owner = $4`,
   { bookkeeping: true },
@@ -111,7 +106,7 @@ export class SessionRepository {
          FOR UPDATE OF s),
        saved AS (
          UPDATE sessions s SET state = v.state, last_sequence = v.last_sequence,
-           lease_expires_at = ${LEASE('v.lease_ms')}, updated_at = now()
+           lease_expires_at = ${millisecondsFromNow('v.lease_ms')}, updated_at = now()
          FROM session_saves v JOIN locked_sessions l ON l.endpoint_id = v.e AND l.user_id = v.u AND l.session_id = v.s
          WHERE s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s AND s.lease_owner = v.owner
          RETURNING s.endpoint_id, s.user_id, s.session_id)`,
