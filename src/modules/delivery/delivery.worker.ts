@@ -119,6 +119,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async drain(key: SessionKey): Promise<void> {
     const id = sessionKeyString(key);
+    let claimNext = true;
     try {
       while (!this.loops.isStopped) {
         const target = await this.targets.get(key.endpointId);
@@ -126,9 +127,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           this.lanes.delete(id); // deleted with its outputs
           return;
         }
-        const run = this.takeHeld(id) ?? (await this.claimRun(key, id, target));
+        const held = this.takeHeld(id);
+        const run = held ?? (claimNext ? await this.claimRun(key, id, target) : []);
         if (run.length === 0) return;
-        if (!(await this.sendRun(id, run))) return;
+        const outcome = await this.sendRun(id, run);
+        if (outcome === 'stop') return;
+        // After held outputs went out whole, everything before the lane's next sequence is delivered, and what
+        // follows is handed off as it is committed: nothing to claim. A claimed run may have left more behind it.
+        claimNext = outcome === 'renew' || held === null;
       }
     } finally {
       if (this.lanes.get(id)?.held.length === 0) this.lanes.delete(id);
@@ -160,25 +166,25 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * first output that waits for a retry. Also stops when a lease is no longer comfortably valid (an output must never
    * be sent after its lease could have passed to another instance), and when shutting down. Whenever it stops
    * short, the unsent rest and whatever the session's lane holds go back, and the session goes on from its head.
-   * Returns whether to go on with the session: the whole run was delivered, or it was cut short only to renew the
-   * leases.
+   * 'sent': the whole run went out; 'renew': cut short only to renew the leases (claim again at once); 'stop': leave
+   * the session (a retry holds it up, its endpoint is gone, or we are stopping).
    */
-  private async sendRun(id: string, run: HeldDelivery[]): Promise<boolean> {
+  private async sendRun(id: string, run: HeldDelivery[]): Promise<'sent' | 'renew' | 'stop'> {
     let attempted = 0;
     let complete = false;
     try {
       for (const delivery of run) {
         const target = await this.targets.get(delivery.endpointId);
-        if (!target) return false;
+        if (!target) return 'stop';
         const sent = await this.send(delivery, target);
-        if (!sent) return !this.loops.isStopped;
+        if (!sent) return this.loops.isStopped ? 'stop' : 'renew';
         attempted += 1;
         // Recorded outside the endpoint slot: the slot bounds requests to the receiver, not our own bookkeeping.
         // Dead-lettered: the next output is the head now, and already ours. To be retried: it holds the session up.
-        if ((await this.record(delivery, target, sent.startedAt, sent.response)) === 'retry') return false;
+        if ((await this.record(delivery, target, sent.startedAt, sent.response)) === 'retry') return 'stop';
       }
       complete = true;
-      return true;
+      return 'sent';
     } finally {
       if (!complete) {
         // An attempted output's lease is cleared by its record; the ones never attempted go back now.
