@@ -7,6 +7,7 @@ import { AddTransformerRuntimeData1795849374588 } from './1795849374588-AddTrans
 import { CreateConversationRecords1795849477012 } from './1795849477012-CreateConversationRecords.js';
 import { TuneInboxIndexes1795852315490 } from './1795852315490-TuneInboxIndexes.js';
 import { LeaveRoomForHotUpdates1795860000000 } from './1795860000000-LeaveRoomForHotUpdates.js';
+import { DropUnusedPendingIndexes1795870000000 } from './1795870000000-DropUnusedPendingIndexes.js';
 
 export const migrations = [
   CreateAdminSchema1795847390114,
@@ -16,4 +17,5 @@ export const migrations = [
   CreateConversationRecords1795849477012,
   TuneInboxIndexes1795852315490,
   LeaveRoomForHotUpdates1795860000000,
+  DropUnusedPendingIndexes1795870000000,
 ];

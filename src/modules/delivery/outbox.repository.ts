@@ -66,7 +66,8 @@ interface FinishedAttempt {
 // same statement only for sessions whose head this statement got (and is not being retried). The heads are looked up once (MATERIALIZED):
 // without it the planner may re-run the lateral head lookup for every pending row it joins against. The re-checks
 // of the UPDATEs are written so that no index can serve them (`(…) IS TRUE`): without statistics the planner
-// guessed that few outputs were due and scanned every due output through IDX_OUTBOX_PENDING_DUE on each claim,
+// guessed that few outputs were due and scanned every due output through an index on next_attempt_at (since
+// dropped) on each claim,
 // where the primary key finds the few rows the claim is about.
 const CLAIM_RUNS = statement(
   `WITH h AS MATERIALIZED (
@@ -270,7 +271,7 @@ export class OutboxRepository {
     return [];
   }
 
-  /** Outputs waiting for delivery per endpoint (the `hookflow_outbox_depth` gauge), via IDX_OUTBOX_PENDING_DUE. */
+  /** Outputs waiting for delivery per endpoint (the `hookflow_outbox_depth` gauge), via IDX_OUTBOX_PENDING_SESSION. */
   async pendingCountByEndpoint(): Promise<Map<string, number>> {
     const rows: Array<{ endpoint_id: string; depth: string }> = await this.dataSource.query(
       `SELECT endpoint_id, count(*) AS depth FROM outbox WHERE status = 'pending' GROUP BY endpoint_id`,
