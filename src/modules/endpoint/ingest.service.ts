@@ -147,7 +147,7 @@ export class IngestService {
       traceId: `endpoint-${kind === 'message' ? 'httpIncomingMessage' : kind}-${messageId}`,
       clientIp: clientIpToStore(clientIp, endpoint.dataProtection),
     });
-    this.executor.kick(key);
+    this.executor.kick(key, messageId);
     return { status: 'accepted', messageId };
   }
 }

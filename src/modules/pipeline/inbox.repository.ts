@@ -8,6 +8,9 @@ import { keyRow, rowKey, sessionKeyString, uniqueSorted, type SessionKey, type S
 
 export type InboundKind = 'message' | 'inject' | 'notify';
 
+/** How many pending messages a session's loop takes at a time. */
+export const PENDING_BATCH = 20;
+
 export interface NewInboundMessage extends SessionKey {
   id: string;
   kind: InboundKind;
@@ -30,10 +33,6 @@ export interface PendingMessage {
   clientIp: string | null;
 }
 
-/**
- * The inbox: every accepted message, written before the 202 and marked done in the transaction that writes
- * its outputs. Pending rows are the recovery record for work an instance did not finish.
- */
 interface PendingRow {
   id: string;
   kind: InboundKind;
@@ -43,6 +42,9 @@ interface PendingRow {
   received_at: Date;
   client_ip: string | null;
 }
+
+/** A PendingRow inside JSON (`nextPendingJson`): the timestamp is a string there. */
+export type PendingJsonRow = Omit<PendingRow, 'received_at'> & { received_at: string };
 
 // One JSON parameter keeps one statement text for any batch size; rows get `arrival` numbers in the parameter's
 // order (ORDER BY its ordinality: a set-returning function's output order is not guaranteed by itself).
@@ -63,6 +65,10 @@ const PENDING_FOR_SESSIONS =
      ORDER BY arrival LIMIT $2) m
    ORDER BY m.arrival`);
 
+/**
+ * The inbox: every accepted message, written before the 202 and marked done in the transaction that writes
+ * its outputs. Pending rows are the recovery record for work an instance did not finish.
+ */
 @Injectable()
 export class InboxRepository {
   // Concurrent requests' inserts share one statement (and one commit): see Batcher.
@@ -114,28 +120,24 @@ export class InboxRepository {
     const bySession = new Map<string, PendingMessage[]>();
     for (const row of rows) {
       const messages = bySession.get(rowKey(row)) ?? [];
-      messages.push({
-        id: row.id,
-        kind: row.kind,
-        text: row.text,
-        data: row.data,
-        traceId: row.trace_id,
-        receivedAt: row.received_at,
-        clientIp: row.client_ip,
-      });
+      messages.push(toPendingMessage(row));
       bySession.set(rowKey(row), messages);
     }
     return requests.map((request) => (bySession.get(sessionKeyString(request)) ?? []).slice(0, request.limit));
   }
 
-  /** The message commit's inbox part (see CommitPart): each processed message done or failed. */
+  /**
+   * The message commit's inbox part (see CommitPart): each processed message done or failed. Its CTE returns the
+   * ids it marked, for `nextPendingJson`.
+   */
   processedPart(outcomes: ReadonlyArray<{ key: SessionKey; id: string; outcome: MessageOutcome }>): CommitPart {
     return commitPart(
       'inbox_processed',
       (param) => `UPDATE inbound_messages m SET status = i.status, error = i.error, processed_at = now()
          FROM jsonb_to_recordset(${param}::jsonb) AS i(id uuid, e uuid, u text, s text, status text, error text)
          JOIN saved k ON k.endpoint_id = i.e AND k.user_id = i.u AND k.session_id = i.s
-         WHERE m.id = i.id`,
+         WHERE m.id = i.id
+         RETURNING m.id`,
       outcomes.map(({ key, id, outcome }) => ({
         ...keyRow(key),
         id,
@@ -143,6 +145,25 @@ export class InboxRepository {
         error: outcome.status === 'failed' ? outcome.error.slice(0, 2000) : null,
       })),
     );
+  }
+
+  /**
+   * For the message commit's result: the pending messages of the session `alias` (a row with endpoint_id, user_id,
+   * session_id) after the one the statement processed (in the CTE `processedCte`, see `processedPart`), in arrival
+   * order, as a JSON array of PendingRow. The statement sees the inbox as it was before it, so the processed message
+   * is still pending there. This spares the session's loop a read when messages keep coming.
+   */
+  static nextPendingJson(alias: string, processedCte: string, limit: number): string {
+    return `(SELECT coalesce(jsonb_agg(to_jsonb(n) ORDER BY n.arrival), '[]'::jsonb) FROM (
+       SELECT m.id, m.kind, m.text, m.data, m.trace_id, m.received_at, m.client_ip, m.arrival FROM inbound_messages m
+       WHERE m.endpoint_id = ${alias}.endpoint_id AND m.user_id = ${alias}.user_id AND m.session_id = ${alias}.session_id
+         AND m.status = 'pending' AND m.id NOT IN (SELECT id FROM ${processedCte})
+       ORDER BY m.arrival LIMIT ${Number(limit)}) n)`;
+  }
+
+  /** Pending messages as `nextPendingJson` returns them. */
+  static fromPendingJson(rows: PendingJsonRow[]): PendingMessage[] {
+    return rows.map((row) => toPendingMessage({ ...row, received_at: new Date(row.received_at) }));
   }
 
   /**
@@ -161,4 +182,16 @@ export class InboxRepository {
     );
     return rows.map((row) => ({ endpointId: row.endpoint_id, userId: row.user_id, sessionId: row.session_id }));
   }
+}
+
+function toPendingMessage(row: PendingRow): PendingMessage {
+  return {
+    id: row.id,
+    kind: row.kind,
+    text: row.text,
+    data: row.data,
+    traceId: row.trace_id,
+    receivedAt: row.received_at,
+    clientIp: row.client_ip,
+  };
 }

@@ -7,7 +7,13 @@ import { ConversationRecorder } from '../conversation/conversation-recorder.js';
 import type { ConversationTurn } from '../conversation/conversation-records.js';
 import { OutboxRepository, type NewOutboxRow } from '../delivery/outbox.repository.js';
 import type { DataProtectionSettings } from '../endpoint-config/endpoint-settings.js';
-import { InboxRepository, type MessageOutcome } from './inbox.repository.js';
+import {
+  InboxRepository,
+  PENDING_BATCH,
+  type MessageOutcome,
+  type PendingMessage,
+  type PendingJsonRow,
+} from './inbox.repository.js';
 import { SessionRepository, type ClaimedSession } from './session.repository.js';
 import { rowKey, sessionKeyString, type SessionKey, type SessionKeyRow } from './session-key.js';
 
@@ -24,9 +30,17 @@ export interface MessageCommit {
   deliveryLeaseMs: number;
 }
 
-/** A committed message: whether outputs of its session written before it were still waiting for delivery. */
+interface CommitResultRow extends SessionKeyRow {
+  earlier_pending: boolean;
+  next_messages: PendingJsonRow[];
+}
+
+/** A committed message, and what the statement saw of its session. */
 export interface CommittedMessage {
+  /** Whether outputs of the session written before it were still waiting for delivery. */
   earlierOutputsPending: boolean;
+  /** The session's next pending messages, in arrival order (up to PENDING_BATCH). */
+  nextMessages: PendingMessage[];
 }
 
 /**
@@ -62,24 +76,36 @@ export class MessageCommitter {
     const owner = this.instance.value;
     const leaseMs = this.config.leaseMs;
     const head = this.sessions.saveHead(commits.map(({ key, session }) => ({ key, owner, leaseMs, session })));
+    const inboxPart = this.inbox.processedPart(
+      commits.map(({ key, messageId, outcome }) => ({ key, id: messageId, outcome })),
+    );
     const parts = [
       this.outbox.insertPart(
         commits.flatMap(({ outputs, deliveryLeaseMs }) =>
           outputs.map((output) => ({ ...output, lease: { owner, leaseMs: deliveryLeaseMs } })),
         ),
       ),
-      this.inbox.processedPart(commits.map(({ key, messageId, outcome }) => ({ key, id: messageId, outcome }))),
+      inboxPart,
       ...this.recorder.commitParts(commits),
     ];
     const ctes = parts.map((part, index) => `${part.name} AS (${part.sql(`$${index + 2}`)})`);
     const text = `WITH ${head.ctes}, ${ctes.join(', ')}
-      SELECT endpoint_id, user_id, session_id, ${OutboxRepository.earlierOutputsPending('saved')} AS earlier_pending
+      SELECT endpoint_id, user_id, session_id, ${OutboxRepository.earlierOutputsPending('saved')} AS earlier_pending,
+        ${InboxRepository.nextPendingJson('saved', inboxPart.name, PENDING_BATCH)} AS next_messages
       FROM saved`;
-    const { rows } = await this.sql.query<SessionKeyRow & { earlier_pending: boolean }>(statement(text), [
+    const { rows } = await this.sql.query<CommitResultRow>(statement(text), [
       head.rows,
       ...parts.map((part) => part.rows),
     ]);
-    const kept = new Map(rows.map((row) => [rowKey(row), { earlierOutputsPending: row.earlier_pending }]));
+    const kept = new Map(
+      rows.map((row) => [
+        rowKey(row),
+        {
+          earlierOutputsPending: row.earlier_pending,
+          nextMessages: InboxRepository.fromPendingJson(row.next_messages),
+        },
+      ]),
+    );
     return commits.map(({ key }) => kept.get(sessionKeyString(key)) ?? null);
   }
 }

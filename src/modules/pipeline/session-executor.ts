@@ -19,13 +19,13 @@ import { DeliveryWorker } from '../delivery/delivery.worker.js';
 import type { EndpointRuntimeConfig } from '../endpoint-config/endpoint-runtime-config.js';
 import { EndpointDirectory } from '../endpoint-config/endpoint-directory.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { InboxRepository, type PendingMessage } from './inbox.repository.js';
+import { InboxRepository, PENDING_BATCH, type PendingMessage } from './inbox.repository.js';
 import { MessageCommitter } from './message-committer.js';
 import { MessageProcessor, type ProcessedMessage } from './message-processor.js';
 import { SessionRepository, type ClaimedSession } from './session.repository.js';
-import type { SessionKey } from './session-key.js';
+import { sessionKeyString, type SessionKey } from './session-key.js';
+import { UnreadKicks } from './unread-kicks.js';
 
-const BATCH = 20;
 const SHUTDOWN_GRACE_MS = 7_000;
 /** A kick that found the session leased elsewhere tries again after this long, before the sweeper would. */
 const CONTENDED_RETRY_MS = 250;
@@ -49,6 +49,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     (key, error) => this.logger.error(`session loop failed on endpoint ${key.endpointId}: ${describe(error)}`),
   );
   private readonly sweeper: PeriodicTask;
+  private readonly unread = new UnreadKicks();
 
   constructor(
     private readonly inbox: InboxRepository,
@@ -74,15 +75,17 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     this.sweeper.start();
   }
 
-  /** A message for this session was committed: process it now. */
-  kick(key: SessionKey): void {
-    this.loops.kick(key);
+  /** A message for this session was committed (`messageId`: which one, when known): process it now. */
+  kick(key: SessionKey, messageId?: string): void {
+    if (this.unread.add(sessionKeyString(key), messageId)) this.loops.kick(key);
   }
 
   private async drain(key: SessionKey): Promise<void> {
     const owner = this.instance.value;
+    const id = sessionKeyString(key);
     let session = await this.sessions.claim(key, owner, this.config.leaseMs);
     if (!session) {
+      this.unread.forget(id);
       // Another instance holds it; it releases only when no message is pending, so it will see ours. This
       // retry only covers that instance dying right now.
       setTimeout(() => this.kick(key), CONTENDED_RETRY_MS).unref();
@@ -92,33 +95,43 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     let renewedAt = performance.now();
     let releaseRefused = false;
     try {
+      let messages = await this.readPending(key, id);
       for (;;) {
-        const messages = await this.inbox.pendingForSession(key, BATCH);
         // Refused, yet nothing pending: the lease is not ours any more (the conversation was erased, or our lease
         // expired and another instance took it). Stop instead of spinning.
         if (releaseRefused && messages.length === 0) return;
         releaseRefused = false;
+        // What the last commit saw pending after its message; null: no commit told (read instead).
+        let next: PendingMessage[] | null = messages.length === 0 ? [] : null;
         for (const message of messages) {
           if (this.loops.isStopped) return;
-          session = await this.processOne(key, session, message);
+          const processed = await this.processOne(key, session, message);
+          session = processed.session;
+          next = processed.nextMessages;
           renewedAt = performance.now();
         }
         if (this.loops.isStopped) return;
-        if (messages.length === BATCH) continue;
-        // Keep the lease a moment: a conversation's next message tends to follow soon, and then costs neither a
-        // claim nor a release. A message accepted by another instance meanwhile waits at most this long (its
-        // kick there finds the session leased; our release below sees the message and goes on with it).
-        const linger = Math.min(MAX_LINGER_MS, this.config.leaseMs / 4);
-        if (
-          performance.now() - renewedAt + linger < this.config.leaseMs / 2 &&
-          (await this.loops.nextKick(key, linger))
-        ) {
+        if (next === null) {
+          messages = await this.readPending(key, id);
+          continue;
+        }
+        if (next.length > 0) {
+          this.unread.took(
+            id,
+            next.map((message) => message.id),
+          );
+          messages = next;
+          continue;
+        }
+        if (await this.lingerForKick(key, id, renewedAt)) {
+          messages = await this.readPending(key, id);
           continue;
         }
         if (this.loops.isStopped) return;
         // Most likely nothing more is pending: try to let go, which checks that in the same statement.
         if (await this.sessions.releaseIfIdle(key, owner)) return;
         releaseRefused = true;
+        messages = await this.readPending(key, id);
       }
     } catch (error) {
       if (error instanceof LeaseLostError) {
@@ -131,13 +144,46 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       setTimeout(() => this.kick(key), FAILED_RETRY_MS).unref();
       throw error;
     } finally {
+      this.unread.forget(id);
       if (this.loops.isStopped) await this.sessions.release(key, owner).catch(() => undefined);
     }
   }
 
-  private async processOne(key: SessionKey, session: ClaimedSession, message: PendingMessage): Promise<ClaimedSession> {
+  /** The session's pending messages from the inbox, which answers every kick so far. */
+  private async readPending(key: SessionKey, id: string): Promise<PendingMessage[]> {
+    this.unread.reading(id);
+    const messages = await this.inbox.pendingForSession(key, PENDING_BATCH);
+    this.unread.took(
+      id,
+      messages.map((message) => message.id),
+    );
+    return messages;
+  }
+
+  /**
+   * Keeps the lease a moment for the session's next message (true when a kick may bring one we do not hold): a
+   * conversation's next message tends to follow soon, and then costs neither a claim nor a release. A message
+   * accepted by another instance meanwhile waits at most this long (its kick there finds the session leased; our
+   * release sees the message and goes on with it). Never lingers close to the lease's end.
+   */
+  private async lingerForKick(key: SessionKey, id: string, renewedAt: number): Promise<boolean> {
+    const linger = Math.min(MAX_LINGER_MS, this.config.leaseMs / 4);
+    const until = performance.now() + linger;
+    if (until - renewedAt >= this.config.leaseMs / 2) return this.unread.hasUnread(id);
+    for (;;) {
+      if (this.unread.hasUnread(id)) return true;
+      const left = until - performance.now();
+      if (left <= 0 || !(await this.loops.nextKick(key, left))) return this.unread.hasUnread(id);
+    }
+  }
+
+  private async processOne(
+    key: SessionKey,
+    session: ClaimedSession,
+    message: PendingMessage,
+  ): Promise<{ session: ClaimedSession; nextMessages: PendingMessage[] | null }> {
     const endpoint = await this.endpoints.byId(key.endpointId);
-    if (!endpoint) return session; // deleted: its rows are going away with it
+    if (!endpoint) return { session, nextMessages: null }; // deleted: its rows are going away with it
     const started = performance.now();
     this.logInput(endpoint, key, message);
     let processed: ProcessedMessage | null = null;
@@ -170,7 +216,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     const seconds = (performance.now() - started) / 1000;
     this.metrics.observeMessageProcessed(endpoint.id, failure === null ? 'done' : 'failed', outputs.length, seconds);
     this.delivery.handOff(key, outputs, leasedAt, committed.earlierOutputsPending);
-    return next;
+    return { session: next, nextMessages: committed.nextMessages };
   }
 
   /** Debug trace of each input; user data masked when the endpoint asks for it. */
