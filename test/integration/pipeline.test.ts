@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEndpoint, createFlow, sayChainFlow } from '../factories/index.js';
 import { eventually } from '../support/eventually.js';
+import { SessionExecutor } from '../../src/modules/pipeline/session-executor.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { WebhookReceivers, type ReceivedWebhook } from '../support/webhook-receiver.js';
 
@@ -195,5 +196,32 @@ describe('message pipeline', () => {
       const redelivered = await t.admin('GET', `/api/v1/deliveries/${dead.body.items[0].id}`);
       expect(redelivered.body).toMatchObject({ status: 'delivered', attemptCount: 2 });
     });
+  });
+
+  it('never commits a message twice, even when told it is new after it was processed', async () => {
+    const receiver = await newReceiver();
+    const flow = await createFlow(t, sayChainFlow(['said {{input.text}}']));
+    const endpoint = await createEndpoint(t, { flowId: flow.id, webhookUrl: receiver.url });
+    const accepted = await send(endpoint.URLToken, { userId: 'u', sessionId: 'twice', text: 'once' });
+    await receiver.waitForDelivered(1, 5_000);
+
+    // A kick that comes late (its instance stalled while another one processed the message) still says "alone".
+    const key = { endpointId: endpoint.id, userId: 'u', sessionId: 'twice' };
+    const message = {
+      id: accepted.body.messageId,
+      kind: 'message' as const,
+      text: 'once',
+      data: null,
+      traceId: 'late',
+      receivedAt: new Date(),
+      clientIp: null,
+    };
+    t.app.get(SessionExecutor).kick(key, message.id, message);
+    await send(endpoint.URLToken, { userId: 'u', sessionId: 'twice', text: 'twice' });
+
+    const hooks = await receiver.waitForDelivered(2, 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.received.map((hook) => hook.body.AIOutput.text)).toEqual(['said once', 'said twice']);
+    expect(hooks.map((hook) => hook.body.sequence)).toEqual([1, 2]);
   });
 });

@@ -138,7 +138,7 @@ export class IngestService {
   ): Promise<IngestResult> {
     const messageId = randomUUID();
     const key = { endpointId: endpoint.id, userId: message.userId, sessionId: message.sessionId };
-    await this.inbox.insert({
+    const accepted = await this.inbox.insert({
       ...key,
       id: messageId,
       kind,
@@ -147,7 +147,7 @@ export class IngestService {
       traceId: `endpoint-${kind === 'message' ? 'httpIncomingMessage' : kind}-${messageId}`,
       clientIp: clientIpToStore(clientIp, endpoint.dataProtection),
     });
-    this.executor.kick(key, messageId);
+    this.executor.kick(key, messageId, accepted.alone ? accepted.message : undefined);
     return { status: 'accepted', messageId };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Batcher, noResults } from '../../common/concurrency/batcher.js';
+import { Batcher } from '../../common/concurrency/batcher.js';
 import { commitPart, type CommitPart } from '../../database/commit-part.js';
 import { jsonRows } from '../../database/json-rows.js';
 import { Sql, statement } from '../../database/sql.js';
@@ -19,6 +19,12 @@ export interface NewInboundMessage extends SessionKey {
   traceId: string;
   /** The sender's IP, already masked when the endpoint has `dataProtection.maskIPAddress` (see clientIpToStore). */
   clientIp?: string | null;
+}
+
+/** A committed inbox row, and whether it was its session's only pending message then (see SessionExecutor.kick). */
+export interface AcceptedMessage {
+  message: PendingMessage;
+  alone: boolean;
 }
 
 export type MessageOutcome = { status: 'done' } | { status: 'failed'; error: string };
@@ -47,13 +53,20 @@ interface PendingRow {
 export type PendingJsonRow = Omit<PendingRow, 'received_at'> & { received_at: string };
 
 // One JSON parameter keeps one statement text for any batch size; rows get `arrival` numbers in the parameter's
-// order (ORDER BY its ordinality: a set-returning function's output order is not guaranteed by itself).
-const INSERT_MESSAGES =
-  statement(`INSERT INTO inbound_messages (id, endpoint_id, user_id, session_id, kind, text, data, trace_id, client_ip)
-   SELECT m.id, m.endpoint_id, m.user_id, m.session_id, m.kind, m.text, m.data, m.trace_id, m.client_ip
-   FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, endpoint_id uuid, user_id text, session_id text,
-     kind text, text text, data jsonb, trace_id text, client_ip text)) WITH ORDINALITY AS m
-   ORDER BY m.ordinality`);
+// order (ORDER BY its ordinality: a set-returning function's output order is not guaranteed by itself). The outer
+// SELECT sees the inbox as it was before the INSERT: `alone` says that no other message of the session was pending.
+const INSERT_MESSAGES = statement(`WITH inserted AS (
+     INSERT INTO inbound_messages (id, endpoint_id, user_id, session_id, kind, text, data, trace_id, client_ip)
+     SELECT m.id, m.endpoint_id, m.user_id, m.session_id, m.kind, m.text, m.data, m.trace_id, m.client_ip
+     FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, endpoint_id uuid, user_id text, session_id text,
+       kind text, text text, data jsonb, trace_id text, client_ip text)) WITH ORDINALITY AS m
+     ORDER BY m.ordinality
+     RETURNING id, endpoint_id, user_id, session_id, received_at)
+   SELECT i.id, i.received_at, NOT EXISTS (
+       SELECT 1 FROM inbound_messages p
+       WHERE p.endpoint_id = i.endpoint_id AND p.user_id = i.user_id AND p.session_id = i.session_id
+         AND p.status = 'pending') AS alone
+   FROM inserted i`);
 
 const PENDING_FOR_SESSIONS =
   statement(`SELECT k.e AS endpoint_id, k.u AS user_id, k.s AS session_id, m.id, m.kind, m.text, m.data, m.trace_id, m.received_at,
@@ -72,7 +85,7 @@ const PENDING_FOR_SESSIONS =
 @Injectable()
 export class InboxRepository {
   // Concurrent requests' inserts share one statement (and one commit): see Batcher.
-  private readonly writer = new Batcher<NewInboundMessage>(noResults((rows) => this.insertMany(rows)));
+  private readonly writer = new Batcher<NewInboundMessage, AcceptedMessage>((rows) => this.insertMany(rows));
   private readonly pendingReader = new Batcher<SessionKey & { limit: number }, PendingMessage[]>((requests) =>
     this.pendingForMany(requests),
   );
@@ -83,26 +96,42 @@ export class InboxRepository {
   ) {}
 
   /** Resolves once the row is committed. */
-  insert(message: NewInboundMessage): Promise<void> {
+  insert(message: NewInboundMessage): Promise<AcceptedMessage> {
     return this.writer.add(message);
   }
 
-  private async insertMany(rows: NewInboundMessage[]): Promise<void> {
-    await this.sql.query(INSERT_MESSAGES, [
-      jsonRows(
-        rows.map((row) => ({
-          id: row.id,
-          endpoint_id: row.endpointId,
-          user_id: row.userId,
-          session_id: row.sessionId,
-          kind: row.kind,
-          text: row.text,
-          data: row.data,
-          trace_id: row.traceId,
-          client_ip: row.clientIp,
-        })),
-      ),
-    ]);
+  private async insertMany(rows: NewInboundMessage[]): Promise<AcceptedMessage[]> {
+    const { rows: inserted } = await this.sql.query<{ id: string; received_at: Date; alone: boolean }>(
+      INSERT_MESSAGES,
+      [
+        jsonRows(
+          rows.map((row) => ({
+            id: row.id,
+            endpoint_id: row.endpointId,
+            user_id: row.userId,
+            session_id: row.sessionId,
+            kind: row.kind,
+            text: row.text,
+            data: row.data,
+            trace_id: row.traceId,
+            client_ip: row.clientIp,
+          })),
+        ),
+      ],
+    );
+    const byId = new Map(inserted.map((row) => [row.id, row]));
+    // The statement cannot see its own rows: of a session's messages in one batch, only the first may be alone.
+    const sessionsSeen = new Set<string>();
+    return rows.map((row) => {
+      const stored = byId.get(row.id);
+      if (!stored) throw new Error(`inbox insert returned no row for message ${row.id}`);
+      const session = sessionKeyString(row);
+      const first = !sessionsSeen.has(session);
+      sessionsSeen.add(session);
+      const { id, kind, text, data, traceId } = row;
+      const message = { id, kind, text, data, traceId, receivedAt: stored.received_at, clientIp: row.clientIp ?? null };
+      return { message, alone: stored.alone && first };
+    });
   }
 
   /** The session's pending messages in arrival order (concurrent calls share one statement). */

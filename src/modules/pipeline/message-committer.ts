@@ -47,8 +47,8 @@ export interface CommittedMessage {
  * Commits processed messages: the session state, the outputs into the outbox, the inbox row done, and the
  * conversation records — in ONE statement (see CommitPart), so together or not at all. Messages of different
  * sessions processed at the same time share it (group commit: one statement, one fsync), which is where the
- * pipeline's throughput comes from. Per item, resolves null when the session's lease was lost: nothing of it is
- * written.
+ * pipeline's throughput comes from. Per item, resolves null when the session's lease was lost, or its message was
+ * processed already: nothing of it is written.
  */
 @Injectable()
 export class MessageCommitter {
@@ -75,7 +75,9 @@ export class MessageCommitter {
     // One executor loop per session means one commit per session in a batch.
     const owner = this.instance.value;
     const leaseMs = this.config.leaseMs;
-    const head = this.sessions.saveHead(commits.map(({ key, session }) => ({ key, owner, leaseMs, session })));
+    const head = this.sessions.saveHead(
+      commits.map(({ key, session, messageId }) => ({ key, owner, leaseMs, session, messageId })),
+    );
     const inboxPart = this.inbox.processedPart(
       commits.map(({ key, messageId, outcome }) => ({ key, id: messageId, outcome })),
     );

@@ -34,7 +34,7 @@ const MAX_LINGER_MS = 1_000;
 /** A loop that failed on a database error starts again after this long. */
 const FAILED_RETRY_MS = 500;
 
-class LeaseLostError extends Error {}
+class CommitRefusedError extends Error {}
 
 /**
  * Processes each session's messages one at a time, in arrival order, on whichever instance holds the
@@ -75,9 +75,13 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     this.sweeper.start();
   }
 
-  /** A message for this session was committed (`messageId`: which one, when known): process it now. */
-  kick(key: SessionKey, messageId?: string): void {
-    if (this.unread.add(sessionKeyString(key), messageId)) this.loops.kick(key);
+  /**
+   * A message for this session was committed (`messageId`: which one, when known): process it now. `alone`: the
+   * message, when nothing else of its session was pending as it was committed; the session's loop can then take
+   * it without reading the inbox.
+   */
+  kick(key: SessionKey, messageId?: string, alone?: PendingMessage): void {
+    if (this.unread.add(sessionKeyString(key), messageId, alone)) this.loops.kick(key);
   }
 
   private async drain(key: SessionKey): Promise<void> {
@@ -95,7 +99,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     let renewedAt = performance.now();
     let releaseRefused = false;
     try {
-      let messages = await this.readPending(key, id);
+      let messages = await this.unreadMessages(key, id);
       for (;;) {
         // Refused, yet nothing pending: the lease is not ours any more (the conversation was erased, or our lease
         // expired and another instance took it). Stop instead of spinning.
@@ -124,7 +128,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           continue;
         }
         if (await this.lingerForKick(key, id, renewedAt)) {
-          messages = await this.readPending(key, id);
+          messages = await this.unreadMessages(key, id);
           continue;
         }
         if (this.loops.isStopped) return;
@@ -134,8 +138,11 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
         messages = await this.readPending(key, id);
       }
     } catch (error) {
-      if (error instanceof LeaseLostError) {
-        this.logger.warn(`lost the lease of a session on endpoint ${key.endpointId}; its new owner continues`);
+      if (error instanceof CommitRefusedError) {
+        this.logger.warn(
+          `could not commit a message on endpoint ${key.endpointId}: the session's lease was lost, or the message ` +
+            `was processed elsewhere; the session's owner continues`,
+        );
         return;
       }
       // A passing database error (a deadlock, a dropped connection): hand the session back and try again soon,
@@ -147,6 +154,14 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       this.unread.forget(id);
       if (this.loops.isStopped) await this.sessions.release(key, owner).catch(() => undefined);
     }
+  }
+
+  /** What the kicks so far are about: the message that came alone, or else what the inbox holds. */
+  private async unreadMessages(key: SessionKey, id: string): Promise<PendingMessage[]> {
+    const alone = this.unread.alone(id);
+    if (!alone) return this.readPending(key, id);
+    this.unread.took(id, [alone.id]);
+    return [alone];
   }
 
   /** The session's pending messages from the inbox, which answers every kick so far. */
@@ -212,7 +227,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       turn: toTurn(key, message, processed),
       deliveryLeaseMs: this.delivery.leaseMsFor(endpoint.delivery.timeoutMs),
     });
-    if (!committed) throw new LeaseLostError();
+    if (!committed) throw new CommitRefusedError();
     const seconds = (performance.now() - started) / 1000;
     this.metrics.observeMessageProcessed(endpoint.id, failure === null ? 'done' : 'failed', outputs.length, seconds);
     this.delivery.handOff(key, outputs, leasedAt, committed.earlierOutputsPending);

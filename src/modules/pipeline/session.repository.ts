@@ -88,17 +88,26 @@ export class SessionRepository {
   /**
    * The head of the message commit (see CommitPart): writes the sessions' states after their messages and renews
    * the leases, fenced by `lease_owner`; `saved` holds the keys still ours — a session missing from it lost its
-   * lease and must not commit. The rows are locked in key order first (the UPDATE's join order is the planner's),
+   * lease and must not commit. Also fenced by the message: one that is no longer pending was processed already (by
+   * an instance that held the lease before) and must not be committed twice. The rows are locked in key order first (the UPDATE's join order is the planner's),
    * as every batched statement on sessions does, so instances cannot deadlock. Its rows go in as `$1`.
    */
-  saveHead(saves: ReadonlyArray<{ key: SessionKey; owner: string; leaseMs: number; session: ClaimedSession }>): {
+  saveHead(
+    saves: ReadonlyArray<{
+      key: SessionKey;
+      owner: string;
+      leaseMs: number;
+      session: ClaimedSession;
+      messageId: string;
+    }>,
+  ): {
     ctes: string;
     rows: string;
   } {
     return {
       ctes: `session_saves AS MATERIALIZED (
          SELECT * FROM jsonb_to_recordset($1::jsonb)
-           AS v(e uuid, u text, s text, owner text, lease_ms int, state jsonb, last_sequence int)),
+           AS v(e uuid, u text, s text, owner text, lease_ms int, state jsonb, last_sequence int, message_id uuid)),
        locked_sessions AS MATERIALIZED (
          SELECT s.endpoint_id, s.user_id, s.session_id FROM sessions s
          JOIN session_saves v ON s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s
@@ -109,15 +118,17 @@ export class SessionRepository {
            lease_expires_at = ${millisecondsFromNow('v.lease_ms')}, updated_at = now()
          FROM session_saves v JOIN locked_sessions l ON l.endpoint_id = v.e AND l.user_id = v.u AND l.session_id = v.s
          WHERE s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s AND s.lease_owner = v.owner
+           AND EXISTS (SELECT 1 FROM inbound_messages m WHERE m.id = v.message_id AND m.status = 'pending')
          RETURNING s.endpoint_id, s.user_id, s.session_id)`,
       // The state goes in as a nested value (a null state is stored as SQL NULL, as a new session's is).
       rows: jsonRows(
-        saves.map(({ key, owner, leaseMs, session }) => ({
+        saves.map(({ key, owner, leaseMs, session, messageId }) => ({
           ...keyRow(key),
           owner,
           lease_ms: leaseMs,
           state: session.state,
           last_sequence: session.lastSequence,
+          message_id: messageId,
         })),
       ),
     };

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import type { PendingMessage } from './inbox.repository.js';
 import { UnreadKicks } from './unread-kicks.js';
+
+const message = (id: string): PendingMessage => ({
+  id,
+  kind: 'message',
+  text: id,
+  data: null,
+  traceId: `trace-${id}`,
+  receivedAt: new Date(),
+  clientIp: null,
+});
 
 describe('UnreadKicks', () => {
   it('has nothing unread for a session it never heard of', () => {
@@ -46,5 +57,20 @@ describe('UnreadKicks', () => {
     expect(kicks.hasUnread('b')).toBe(true);
     kicks.forget('a');
     expect(kicks.add('a', 'm1')).toBe(true);
+  });
+
+  it('hands over a message that came alone only while it is the one unread kick', () => {
+    const kicks = new UnreadKicks();
+    kicks.add('s', 'm1', message('m1'));
+    expect(kicks.alone('s')?.id).toBe('m1');
+    kicks.add('s', 'm2', message('m2'));
+    expect(kicks.alone('s')).toBeNull(); // two unread: only a read orders them
+    kicks.reading('s');
+    kicks.add('s', 'm3');
+    expect(kicks.alone('s')).toBeNull(); // not alone when accepted
+    kicks.reading('s');
+    kicks.add('s', 'm4', message('m4'));
+    kicks.add('s');
+    expect(kicks.alone('s')).toBeNull(); // a kick without id may be about anything
   });
 });
