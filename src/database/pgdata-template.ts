@@ -11,14 +11,17 @@ export type PgdataOrigin = 'existing' | 'template' | 'initdb';
 export interface PgdataTemplate {
   /** Where the template is kept (`pgliteTemplateDir()`); null: nowhere, every new folder runs initdb. */
   dir: string | null;
-  /** Opens PGlite on a folder exactly as the app does, running initdb when the folder is new. */
+  /**
+   * Opens PGlite on a folder exactly as the app does, running initdb when the folder is new; for the template, it
+   * may write more (the schema) before it is closed.
+   */
   open: (pgdata: string) => Promise<{ close(): Promise<void> }>;
 }
 
 /**
- * A new data folder starts as a copy of a pristine PGlite data directory instead of running initdb in it:
- * initdb takes seconds, most of a first start. The template is made once per installed PGlite version, by PGlite
- * itself (`create` then a clean `close`, which is all a first start would have written), and kept in
+ * A new data folder starts as a copy of a template PGlite data directory instead of running initdb in it:
+ * initdb takes seconds, most of a first start. The template is made once per installed PGlite version (and what
+ * `open` adds: the schema), by PGlite itself (`create`, then a clean `close`), and kept in
  * `node_modules/.cache/hookflow/`, so it goes away with the package that made it. Where that folder cannot be
  * written, PGlite initialises the data folder itself as before (`initdb`).
  *
@@ -71,8 +74,11 @@ async function ensureTemplate({ dir, open }: PgdataTemplate): Promise<string | n
   }
 }
 
-/** `<node_modules>/.cache/hookflow/pgdata-pglite-<version>`, beside the PGlite package that makes it. */
-export function pgliteTemplateDir(): string | null {
+/**
+ * `<node_modules>/.cache/hookflow/pgdata-pglite-<version>-<tag>`, beside the PGlite package that makes it; `tag`
+ * names what else the template holds (the schema), so templates of other contents never mix.
+ */
+export function pgliteTemplateDir(tag: string): string | null {
   try {
     // The CommonJS entry (.../node_modules/@electric-sql/pglite/dist/index.cjs): the package's own folder.
     const packageDir = dirname(dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')));
@@ -82,7 +88,7 @@ export function pgliteTemplateDir(): string | null {
     };
     if (name !== '@electric-sql/pglite' || !version) return null;
     const nodeModules = dirname(dirname(packageDir));
-    return join(nodeModules, '.cache', 'hookflow', `pgdata-pglite-${version}`);
+    return join(nodeModules, '.cache', 'hookflow', `pgdata-pglite-${version}-${tag}`);
   } catch {
     return null;
   }
