@@ -1,9 +1,19 @@
 import 'reflect-metadata';
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { startEmbeddedPostgresEarly } from './database/embedded-postgres.js';
 
 /** SIGTERM must end the process within 10 s even if something hangs while closing. */
 const SHUTDOWN_DEADLINE_MS = 9_000;
+
+/**
+ * V8 lets the old generation grow to four times what survived its last full collection before collecting again.
+ * Under load most of what reaches the old generation here is short-lived (a message waits a few hundred
+ * milliseconds between its stages), so the heap stood at 3x its live size: 300 MB of resident memory for 70 MB of
+ * live data. Three times is enough; measured at full load, peak RSS 300 -> 260 MB, CPU per message unchanged
+ * within the measurement's noise. Set before anything is loaded: the factor is read at every full collection.
+ */
+setFlagsFromString('--heap-growing-percent=200');
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -142,7 +142,9 @@ const FINISH_ATTEMPTS = statement(
 /**
  * The outbox: one row per output, numbered per session. Ordering invariant: only a session's HEAD (its lowest
  * pending sequence) can be claimed, and a claimed head stays pending (leased) until delivered or dead, so a
- * session never has two outputs in flight and never skips ahead — across any number of instances.
+ * session never has two outputs in flight and never skips ahead — across any number of instances. New rows are
+ * written leased to the instance that committed them: no one claims them while that lease holds, and that instance
+ * sends them only once they are the head (see DeliveryWorker.handOff).
  */
 @Injectable()
 export class OutboxRepository {
