@@ -18,7 +18,13 @@ import { sessionKeyString, type SessionKey } from '../pipeline/session-key.js';
 import { DeliveryTargetSource, type DeliveryTarget } from './delivery-target.js';
 import type { OutboundResponse } from './http/outbound-http.client.js';
 import { WebhookPoster } from './http/webhook-poster.js';
-import { OutboxRepository, type AttemptOutcome, type ClaimedDelivery, type NewOutboxRow } from './outbox.repository.js';
+import {
+  OutboxRepository,
+  type AttemptOutcome,
+  type ClaimedDelivery,
+  type EarlierOutputs,
+  type NewOutboxRow,
+} from './outbox.repository.js';
 import { isSuccessStatus, RetryPolicy } from './retry-policy.js';
 import { webhookHeaders } from './signer.js';
 
@@ -26,6 +32,8 @@ const SHUTDOWN_GRACE_MS = 7_000;
 /** Outputs of one session claimed together and sent one after another: one claim statement per run, not per output. */
 const RUN_LENGTH = 20;
 const USER_AGENT = `hookflow/${APP_VERSION}`;
+/** How long a lane outlives its session's loop (a commit in flight when the loop ended still finds it). */
+const IDLE_LANE_MS = 10_000;
 
 /** An output this instance holds leased, and since when (`performance.now()`). */
 interface HeldDelivery extends ClaimedDelivery {
@@ -39,6 +47,8 @@ interface HeldDelivery extends ClaimedDelivery {
 interface Lane {
   held: HeldDelivery[];
   nextSequence: number;
+  /** When the session's loop last ended with nothing held (`performance.now()`); null while in use. */
+  idleSince: number | null;
 }
 
 /**
@@ -69,6 +79,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.poller = new PeriodicTask(
       config.sweepIntervalMs,
       async () => {
+        this.pruneIdleLanes();
         for (const key of await this.outbox.dueSessions(200)) this.kick(key);
       },
       (error) => this.logger.warn(`could not look for due deliveries: ${describe(error)}`),
@@ -95,25 +106,28 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Outputs this instance just committed, leased to it by their commit since `leasedAt` (for `leaseMsFor` the
-   * endpoint's timeout). They are sent without a claim when they are the session's head (no earlier output was
-   * pending at the commit) or follow right on outputs this instance holds. Otherwise earlier outputs wait
-   * elsewhere (a retry, or another instance's): their leases go back, and the session's loop claims from its head.
+   * endpoint's timeout), and where the session's earlier outputs were at the commit. They are sent without a claim
+   * when they are the session's head ('none') or follow right on the outputs this instance holds or has just sent
+   * ('here', and the lane's next sequence is theirs: were one of those to be retried, its run hands these back).
+   * Otherwise earlier outputs wait elsewhere (a retry, or another instance's): their leases go back, and the
+   * session's loop claims from its head.
    */
-  handOff(key: SessionKey, outputs: readonly NewOutboxRow[], leasedAt: number, earlierOutputsPending: boolean): void {
+  handOff(key: SessionKey, outputs: readonly NewOutboxRow[], leasedAt: number, earlier: EarlierOutputs): void {
     if (outputs.length === 0) return;
     const id = sessionKeyString(key);
     const first = outputs[0].sequence;
     let lane = this.lanes.get(id);
-    if (!earlierOutputsPending && (!lane || lane.held.length === 0)) {
-      lane = { held: [], nextSequence: first };
+    if (earlier === 'none' && (!lane || lane.held.length === 0)) {
+      lane = { held: [], nextSequence: first, idleSince: null };
       this.lanes.set(id, lane);
     }
-    if (lane?.nextSequence !== first) {
+    if (earlier === 'elsewhere' || lane?.nextSequence !== first) {
       void this.handBack(outputs).finally(() => this.kick(key));
       return;
     }
     for (const output of outputs) lane.held.push(toHeld(output, leasedAt));
     lane.nextSequence = outputs[outputs.length - 1].sequence + 1;
+    lane.idleSince = null;
     this.kick(key);
   }
 
@@ -137,8 +151,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         claimNext = outcome === 'renew' || held === null;
       }
     } finally {
-      if (this.lanes.get(id)?.held.length === 0) this.lanes.delete(id);
+      // Kept a while: the next commit of the session may have been made before the last outputs were recorded.
+      const lane = this.lanes.get(id);
+      if (lane?.held.length === 0) lane.idleSince = performance.now();
     }
+  }
+
+  /** Lanes whose loop ended a while ago: any commit made before that loop's last record has been handed off. */
+  private pruneIdleLanes(): void {
+    const cutoff = performance.now() - IDLE_LANE_MS;
+    for (const [id, lane] of this.lanes) if (lane.idleSince !== null && lane.idleSince < cutoff) this.lanes.delete(id);
   }
 
   private takeHeld(id: string): HeldDelivery[] | null {
@@ -153,11 +175,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const leasedAt = performance.now();
     const run = await this.outbox.claimRun(key, this.instance.value, this.leaseMsFor(target.timeoutMs), RUN_LENGTH);
     if (run.length === 0) return [];
-    // Outputs handed off meanwhile cannot be part of this run (they are leased) nor follow an older head (they
-    // would not have been handed off): the lane is empty here, and now follows the run.
-    const lane = this.lanes.get(id);
-    if (lane) lane.nextSequence = run[run.length - 1].sequence + 1;
-    else this.lanes.set(id, { held: [], nextSequence: run[run.length - 1].sequence + 1 });
+    // Outputs handed off meanwhile are not in this run (they were leased) and stay held, to go after it; what is
+    // handed off from now on must follow the run.
+    this.lanes.set(id, {
+      held: this.lanes.get(id)?.held ?? [],
+      nextSequence: run[run.length - 1].sequence + 1,
+      idleSince: null,
+    });
     return run.map((delivery) => ({ ...delivery, leasedAt }));
   }
 

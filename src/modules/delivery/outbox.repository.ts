@@ -15,6 +15,9 @@ import {
 
 export type OutboxStatus = 'pending' | 'delivered' | 'dead';
 
+/** Where a session's earlier outputs were when new ones were committed (see `OutboxRepository.earlierOutputs`). */
+export type EarlierOutputs = 'none' | 'here' | 'elsewhere';
+
 export interface NewOutboxRow extends SessionKey {
   id: string;
   sequence: number;
@@ -187,13 +190,18 @@ export class OutboxRepository {
   }
 
   /**
-   * For the message commit's result: whether the session `alias` (a row with endpoint_id, user_id, session_id) had
-   * pending outputs before the statement. The statement's own inserts are not visible to it, so false means the
-   * outputs it writes are the session's head.
+   * For the message commit's result: where the session `alias` (a row with endpoint_id, user_id, session_id) had
+   * outputs pending before the statement (its own inserts are not visible to it), as EarlierOutputs: 'elsewhere' when
+   * any is not leased to `owner` (an SQL expression) — waiting for a retry, re-queued by an operator, or another
+   * instance's —, else 'here' when some are leased to `owner` (in its delivery worker's hands), else 'none'.
    */
-  static earlierOutputsPending(alias: string): string {
-    return `EXISTS (SELECT 1 FROM outbox p WHERE p.endpoint_id = ${alias}.endpoint_id AND p.user_id = ${alias}.user_id
-      AND p.session_id = ${alias}.session_id AND p.status = 'pending')`;
+  static earlierOutputs(alias: string, owner: string): string {
+    const pending = `SELECT 1 FROM outbox p WHERE p.endpoint_id = ${alias}.endpoint_id AND p.user_id = ${alias}.user_id
+      AND p.session_id = ${alias}.session_id AND p.status = 'pending'`;
+    return `CASE
+      WHEN EXISTS (${pending} AND (p.lease_owner IS DISTINCT FROM ${owner} OR p.lease_expires_at < now())) THEN 'elsewhere'
+      WHEN EXISTS (${pending}) THEN 'here'
+      ELSE 'none' END`;
   }
 
   /**

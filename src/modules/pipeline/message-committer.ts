@@ -5,7 +5,7 @@ import { Sql, statement } from '../../database/sql.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { ConversationRecorder } from '../conversation/conversation-recorder.js';
 import type { ConversationTurn } from '../conversation/conversation-records.js';
-import { OutboxRepository, type NewOutboxRow } from '../delivery/outbox.repository.js';
+import { OutboxRepository, type EarlierOutputs, type NewOutboxRow } from '../delivery/outbox.repository.js';
 import type { DataProtectionSettings } from '../endpoint-config/endpoint-settings.js';
 import {
   InboxRepository,
@@ -31,14 +31,14 @@ export interface MessageCommit {
 }
 
 interface CommitResultRow extends SessionKeyRow {
-  earlier_pending: boolean;
+  earlier_outputs: EarlierOutputs;
   next_messages: PendingJsonRow[];
 }
 
 /** A committed message, and what the statement saw of its session. */
 export interface CommittedMessage {
-  /** Whether outputs of the session written before it were still waiting for delivery. */
-  earlierOutputsPending: boolean;
+  /** Where outputs of the session written before it were still waiting for delivery (for DeliveryWorker.handOff). */
+  earlierOutputs: EarlierOutputs;
   /** The session's next pending messages, in arrival order (up to PENDING_BATCH). */
   nextMessages: PendingMessage[];
 }
@@ -92,7 +92,7 @@ export class MessageCommitter {
     ];
     const ctes = parts.map((part, index) => `${part.name} AS (${part.sql(`$${index + 2}`)})`);
     const text = `WITH ${head.ctes}, ${ctes.join(', ')}
-      SELECT endpoint_id, user_id, session_id, ${OutboxRepository.earlierOutputsPending('saved')} AS earlier_pending,
+      SELECT endpoint_id, user_id, session_id, ${OutboxRepository.earlierOutputs('saved', 'saved.lease_owner')} AS earlier_outputs,
         ${InboxRepository.nextPendingJson('saved', inboxPart.name, PENDING_BATCH)} AS next_messages
       FROM saved`;
     const { rows } = await this.sql.query<CommitResultRow>(statement(text), [
@@ -103,7 +103,7 @@ export class MessageCommitter {
       rows.map((row) => [
         rowKey(row),
         {
-          earlierOutputsPending: row.earlier_pending,
+          earlierOutputs: row.earlier_outputs,
           nextMessages: InboxRepository.fromPendingJson(row.next_messages),
         },
       ]),

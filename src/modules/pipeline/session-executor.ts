@@ -230,7 +230,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     if (!committed) throw new CommitRefusedError();
     const seconds = (performance.now() - started) / 1000;
     this.metrics.observeMessageProcessed(endpoint.id, failure === null ? 'done' : 'failed', outputs.length, seconds);
-    this.delivery.handOff(key, outputs, leasedAt, committed.earlierOutputsPending);
+    this.delivery.handOff(key, outputs, leasedAt, committed.earlierOutputs);
     return { session: next, nextMessages: committed.nextMessages };
   }
 

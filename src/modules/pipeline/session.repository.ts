@@ -88,7 +88,7 @@ export class SessionRepository {
   /**
    * The head of the message commit (see CommitPart): writes the sessions' states after their messages and renews
    * the leases, fenced by `lease_owner`; `saved` holds the keys still ours — a session missing from it lost its
-   * lease and must not commit. Also fenced by the message: one that is no longer pending was processed already (by
+   * lease and must not commit (its rows also carry `lease_owner`, ours). Also fenced by the message: one that is no longer pending was processed already (by
    * an instance that held the lease before) and must not be committed twice. The rows are locked in key order first (the UPDATE's join order is the planner's),
    * as every batched statement on sessions does, so instances cannot deadlock. Its rows go in as `$1`.
    */
@@ -119,7 +119,7 @@ export class SessionRepository {
          FROM session_saves v JOIN locked_sessions l ON l.endpoint_id = v.e AND l.user_id = v.u AND l.session_id = v.s
          WHERE s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s AND s.lease_owner = v.owner
            AND EXISTS (SELECT 1 FROM inbound_messages m WHERE m.id = v.message_id AND m.status = 'pending')
-         RETURNING s.endpoint_id, s.user_id, s.session_id)`,
+         RETURNING s.endpoint_id, s.user_id, s.session_id, s.lease_owner)`,
       // The state goes in as a nested value (a null state is stored as SQL NULL, as a new session's is).
       rows: jsonRows(
         saves.map(({ key, owner, leaseMs, session, messageId }) => ({
