@@ -12,6 +12,8 @@
 //     --embedded-messages=5000      its message count (the embedded database is much slower)
 //     --warm-up=500                 unmeasured messages before each run (0: none)
 //     --half-seconds=20             length of the run at 50 % of hookflow's max throughput (--no-half: skip)
+//     --half-warm-up=<--warm-up>    unmeasured messages before that run: a just-started instance is slower for its first
+//                                   few thousand messages (see bench/README.md, Caveats)
 //     --backlog=10000               outputs in the backlog drain test (--no-backlog: skip)
 //     --backlog-retry-s=auto        retry interval while the receiver is down (auto: from the measured ingest rate)
 //     --cold-starts=3               fresh embedded starts, plus one restart (--no-cold-start: skip)
@@ -56,6 +58,7 @@ const config = {
   embeddedMessages: num(args, 'embedded-messages', 5000),
   warmUp: num(args, 'warm-up', 500),
   halfSeconds: bool(args, 'half', true) ? num(args, 'half-seconds', 20) : 0,
+  halfWarmUp: num(args, 'half-warm-up', num(args, 'warm-up', 500)),
   backlog: bool(args, 'backlog', true) ? num(args, 'backlog', 10_000) : 0,
   backlogRetrySeconds: str(args, 'backlog-retry-s', 'auto'),
   coldStarts: bool(args, 'cold-start', true) ? num(args, 'cold-starts', 3) : 0,
@@ -107,7 +110,10 @@ async function machine() {
   };
 }
 
-async function oneRun(kind, { receiver, client, rate = 0, messages = config.messages, nodeArgs = [] }) {
+async function oneRun(
+  kind,
+  { receiver, client, rate = 0, messages = config.messages, nodeArgs = [], warmUpMessages = config.warmUp },
+) {
   const target = await startTarget(kind, {
     receiver,
     client,
@@ -119,8 +125,8 @@ async function oneRun(kind, { receiver, client, rate = 0, messages = config.mess
   let warmed = 0;
   const analyzer = config.analyzeEverySeconds > 0 && target.database ? keepAnalyzing(target.database) : undefined;
   try {
-    if (config.warmUp > 0)
-      warmed = (await warmUp({ target, receiver, client, messages: config.warmUp, concurrency: config.concurrency }))
+    if (warmUpMessages > 0)
+      warmed = (await warmUp({ target, receiver, client, messages: warmUpMessages, concurrency: config.concurrency }))
         .delivered;
     figures = await measureRun({
       target,
@@ -232,7 +238,13 @@ async function main() {
         const rate = Math.max(1, Math.round(hookflow.deliveredPerSec / 2));
         const messages = Math.min(config.messages, Math.round(rate * config.halfSeconds));
         log(`half of max: hookflow-postgres at ${rate} msg/s (${messages} messages)`);
-        const figures = await oneRun('hookflow-postgres', { receiver, client, rate, messages });
+        const figures = await oneRun('hookflow-postgres', {
+          receiver,
+          client,
+          rate,
+          messages,
+          warmUpMessages: config.halfWarmUp,
+        });
         log(summaryLine('hookflow-postgres @50%', figures));
         results.halfRate = { rate, ...figures };
       }

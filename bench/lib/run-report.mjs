@@ -91,7 +91,7 @@ function targetRows(results) {
   }
   if (results.halfRate)
     check(
-      `end-to-end p99 at 50 % of max (${results.halfRate.rate} msg/s)`,
+      `end-to-end p99 at 50 % of max (${results.halfRate.rate} msg/s, after ${results.config.halfWarmUp} warm-up messages)`,
       `${cell(results.halfRate.e2eP99Ms, 1)} ms (p50 ${cell(results.halfRate.e2eP50Ms, 1)})`,
       `≤ ${t.e2eP99AtHalfMs} ms`,
       results.halfRate.e2eP99Ms <= t.e2eP99AtHalfMs,
