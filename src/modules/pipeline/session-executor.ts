@@ -143,6 +143,8 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           `could not commit a message on endpoint ${key.endpointId}: the session's lease was lost, or the message ` +
             `was processed elsewhere; the session's owner continues`,
         );
+        // Fenced by owner: gives the lease back only if it is still ours (the message was processed elsewhere).
+        await this.sessions.release(key, owner).catch(() => undefined);
         return;
       }
       // A passing database error (a deadlock, a dropped connection): hand the session back and try again soon,
