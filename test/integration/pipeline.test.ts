@@ -224,4 +224,22 @@ describe('message pipeline', () => {
     expect(receiver.received.map((hook) => hook.body.AIOutput.text)).toEqual(['said once', 'said twice']);
     expect(hooks.map((hook) => hook.body.sequence)).toEqual([1, 2]);
   });
+
+  it('gives the flow a message as it was stored, whether it read it back or took it as accepted', async () => {
+    const receiver = await newReceiver();
+    const flow = await createFlow(t, sayChainFlow(['n is {{input.data.n}}']));
+    const endpoint = await createEndpoint(t, { flowId: flow.id, webhookUrl: receiver.url });
+    // 1e400 parses to Infinity; stored as JSON it is null. The first message is its session's only pending one
+    // (taken as accepted), the next two are sent together (the second is read back from the inbox).
+    const raw = (sessionId: string) => ({
+      rawBody: `{"userId":"u","sessionId":"${sessionId}","text":"x","data":{"n":1e400}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect((await t.request('POST', `/endpoint/${endpoint.URLToken}`, raw('alone'))).status).toBe(202);
+    const both = await Promise.all([0, 1].map(() => t.request('POST', `/endpoint/${endpoint.URLToken}`, raw('pair'))));
+    expect(both.map((res) => res.status)).toEqual([202, 202]);
+
+    const hooks = await receiver.waitForDelivered(3, 5_000);
+    expect(new Set(hooks.map((hook) => hook.body.AIOutput.text))).toEqual(new Set(['n is ']));
+  });
 });

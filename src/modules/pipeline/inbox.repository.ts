@@ -128,9 +128,12 @@ export class InboxRepository {
       const session = sessionKeyString(row);
       const first = !sessionsSeen.has(session);
       sessionsSeen.add(session);
-      const { id, kind, text, data, traceId } = row;
+      const alone = stored.alone && first;
+      // As the row stores it (JSON text: a non-finite number is null there), for the loop that takes it as is.
+      const data = alone && row.data !== null ? (JSON.parse(JSON.stringify(row.data)) as typeof row.data) : row.data;
+      const { id, kind, text, traceId } = row;
       const message = { id, kind, text, data, traceId, receivedAt: stored.received_at, clientIp: row.clientIp ?? null };
-      return { message, alone: stored.alone && first };
+      return { message, alone };
     });
   }
 

@@ -48,7 +48,8 @@ export interface CommittedMessage {
  * conversation records — in ONE statement (see CommitPart), so together or not at all. Messages of different
  * sessions processed at the same time share it (group commit: one statement, one fsync), which is where the
  * pipeline's throughput comes from. Per item, resolves null when the session's lease was lost, or its message was
- * processed already: nothing of it is written.
+ * processed already: nothing of it is written. Otherwise it tells what the statement saw of the session, so the
+ * caller need not ask again: where earlier outputs stood, and the next pending messages.
  */
 @Injectable()
 export class MessageCommitter {
