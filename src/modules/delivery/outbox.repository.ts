@@ -199,7 +199,8 @@ export class OutboxRepository {
     const pending = `SELECT 1 FROM outbox p WHERE p.endpoint_id = ${alias}.endpoint_id AND p.user_id = ${alias}.user_id
       AND p.session_id = ${alias}.session_id AND p.status = 'pending'`;
     return `CASE
-      WHEN EXISTS (${pending} AND (p.lease_owner IS DISTINCT FROM ${owner} OR p.lease_expires_at < now())) THEN 'elsewhere'
+      WHEN EXISTS (${pending} AND (p.lease_owner IS DISTINCT FROM ${owner} OR p.lease_expires_at < now()))
+        THEN 'elsewhere'
       WHEN EXISTS (${pending}) THEN 'here'
       ELSE 'none' END`;
   }

@@ -93,7 +93,8 @@ export class MessageCommitter {
     ];
     const ctes = parts.map((part, index) => `${part.name} AS (${part.sql(`$${index + 2}`)})`);
     const text = `WITH ${head.ctes}, ${ctes.join(', ')}
-      SELECT endpoint_id, user_id, session_id, ${OutboxRepository.earlierOutputs('saved', 'saved.lease_owner')} AS earlier_outputs,
+      SELECT endpoint_id, user_id, session_id,
+        ${OutboxRepository.earlierOutputs('saved', 'saved.lease_owner')} AS earlier_outputs,
         ${InboxRepository.nextPendingJson('saved', inboxPart.name, PENDING_BATCH)} AS next_messages
       FROM saved`;
     const { rows } = await this.sql.query<CommitResultRow>(statement(text), [

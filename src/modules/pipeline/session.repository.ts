@@ -87,10 +87,11 @@ export class SessionRepository {
 
   /**
    * The head of the message commit (see CommitPart): writes the sessions' states after their messages and renews
-   * the leases, fenced by `lease_owner`; `saved` holds the keys still ours — a session missing from it lost its
-   * lease and must not commit (its rows also carry `lease_owner`, ours). Also fenced by the message: one that is no longer pending was processed already (by
-   * an instance that held the lease before) and must not be committed twice. The rows are locked in key order first (the UPDATE's join order is the planner's),
-   * as every batched statement on sessions does, so instances cannot deadlock. Its rows go in as `$1`.
+   * the leases, fenced by `lease_owner`; `saved` holds the keys still ours (with `lease_owner`) — a session missing
+   * from it lost its lease and must not commit. Also fenced by the message: one that is no longer pending was
+   * processed already (by an instance that held the lease before) and must not be committed twice. The rows are
+   * locked in key order first (the UPDATE's join order is the planner's), as every batched statement on sessions
+   * does, so instances cannot deadlock. Its rows go in as `$1`.
    */
   saveHead(
     saves: ReadonlyArray<{
