@@ -48,6 +48,7 @@ import { MAIN } from './lib/hookflow.mjs';
 import { startTarget, stopAllTargets } from './lib/targets.mjs';
 
 const args = parseArgs();
+const warmUpMessages = num(args, 'warm-up', 500);
 const config = {
   messages: num(args, 'messages', 20_000),
   sessions: num(args, 'sessions', 200),
@@ -56,9 +57,9 @@ const config = {
   targets: str(args, 'targets', 'hookflow-postgres,raw,durable').split(','),
   embedded: bool(args, 'embedded'),
   embeddedMessages: num(args, 'embedded-messages', 5000),
-  warmUp: num(args, 'warm-up', 500),
+  warmUp: warmUpMessages,
   halfSeconds: bool(args, 'half', true) ? num(args, 'half-seconds', 20) : 0,
-  halfWarmUp: num(args, 'half-warm-up', num(args, 'warm-up', 500)),
+  halfWarmUp: num(args, 'half-warm-up', warmUpMessages),
   backlog: bool(args, 'backlog', true) ? num(args, 'backlog', 10_000) : 0,
   backlogRetrySeconds: str(args, 'backlog-retry-s', 'auto'),
   coldStarts: bool(args, 'cold-start', true) ? num(args, 'cold-starts', 3) : 0,

@@ -51,11 +51,3 @@ export class Batcher<T, R = void> {
     }
   }
 }
-
-/** For flushes that return nothing per item. */
-export function noResults<T>(write: (items: T[]) => Promise<unknown>): (items: T[]) => Promise<void[]> {
-  return async (items) => {
-    await write(items);
-    return [];
-  };
-}
