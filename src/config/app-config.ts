@@ -15,6 +15,11 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   /** Size of the pg connection pool. */
   readonly databasePoolSize: number;
+  /**
+   * On PostgreSQL, prepare the pipeline's durable statements once per connection (see Sql). Off for a connection
+   * pooler that cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
+   */
+  readonly databasePreparedStatements: boolean;
   /** Size of the transformer/code-node worker pool. */
   readonly sandboxWorkers: number;
   /**

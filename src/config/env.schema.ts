@@ -64,6 +64,10 @@ export class EnvSchema {
   DATABASE_POOL_SIZE?: number;
 
   @IsOptional()
+  @IsIn(['true', 'false'])
+  DATABASE_PREPARED_STATEMENTS?: 'true' | 'false';
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(1)

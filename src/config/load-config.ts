@@ -51,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimitBytes: schema.BODY_LIMIT_BYTES ?? 1_048_576,
     logLevel: schema.LOG_LEVEL ?? 'info',
     databasePoolSize: schema.DATABASE_POOL_SIZE ?? 10,
+    databasePreparedStatements: schema.DATABASE_PREPARED_STATEMENTS !== 'false',
     sandboxWorkers: schema.SANDBOX_WORKERS ?? 2,
     leaseMs: schema.PIPELINE_LEASE_MS ?? 15_000,
     sweepIntervalMs: schema.PIPELINE_SWEEP_INTERVAL_MS ?? 1_000,

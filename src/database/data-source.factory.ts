@@ -7,6 +7,8 @@ const MIGRATION_LOCK_ID = 7_264_913_001;
 export interface DataSourceSettings {
   url: string;
   poolSize: number;
+  /** Connections are replaced after this long (0: never); see Sql on prepared plans. */
+  connectionLifetimeS?: number;
   entities: NonNullable<DataSourceOptions['entities']>;
 }
 
@@ -24,6 +26,7 @@ export async function buildDataSourceOptions(settings: DataSourceSettings): Prom
     logging: false,
     extra: {
       max: settings.poolSize,
+      maxLifetimeSeconds: settings.connectionLifetimeS ?? 0,
       connectionTimeoutMillis: 5_000,
       // Fail fast on a stuck database instead of hanging requests forever: the server-side limit, and a
       // client-side one for when the network itself stops answering (a partition sends no reset).

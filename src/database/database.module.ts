@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { buildDataSourceOptions, runMigrations } from './data-source.factory.js';
 import { DatabaseHost } from './database-host.js';
-import { Sql } from './sql.js';
+import { PREPARED_PLAN_LIFETIME_S, Sql } from './sql.js';
 
 /**
  * pglite-socket interleaves the extended-protocol messages (Parse/Bind/Execute) of concurrent connections on
@@ -29,6 +29,7 @@ class DatabaseHostModule {}
         ...(await buildDataSourceOptions({
           url: await host.connectionUrl(),
           poolSize: host.isEmbedded ? EMBEDDED_POOL_SIZE : config.databasePoolSize,
+          connectionLifetimeS: Sql.prepares(config, host) ? PREPARED_PLAN_LIFETIME_S : 0,
           entities: [],
         })),
         autoLoadEntities: true,

@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       WEBHOOK_ALLOWED_HOSTS: ' 127.0.0.1 , localhost,,10.0.0.0/8 ',
       BODY_LIMIT_BYTES: '2048',
       LOG_LEVEL: 'debug',
+      DATABASE_PREPARED_STATEMENTS: 'false',
       DATA_DIR: '',
     });
     expect(config).toMatchObject({
@@ -60,8 +61,10 @@ describe('loadConfig', () => {
       webhookAllowedHosts: ['127.0.0.1', 'localhost', '10.0.0.0/8'],
       bodyLimitBytes: 2048,
       logLevel: 'debug',
+      databasePreparedStatements: false,
       dataDir: './data',
     });
+    expect(loadConfig({}).databasePreparedStatements).toBe(true);
     expect(config.encryptionKey).toEqual(Buffer.from(HEX_KEY, 'hex'));
     expect(loadConfig({ ENCRYPTION_KEY: BASE64_KEY }).encryptionKey).toEqual(Buffer.alloc(32, 7));
   });
@@ -76,6 +79,7 @@ describe('loadConfig', () => {
     ['PUBLIC_URL', 'not-a-url-secret'],
     ['LOG_LEVEL', 'chatty-secret'],
     ['BODY_LIMIT_BYTES', '12'],
+    ['DATABASE_PREPARED_STATEMENTS', 'yes-secret'],
   ])('names %s and never prints its value', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.message).toContain(variable);

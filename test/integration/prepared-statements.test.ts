@@ -1,0 +1,74 @@
+import type pg from 'pg';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEndpoint, createFlow, sayFlow } from '../factories/index.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { testDatabaseKind } from '../support/test-database.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
+
+/** The prepared statements of every connection in the app's main pool (all idle once the work is done). */
+async function preparedStatements(t: TestApp): Promise<string[]> {
+  const pool = (t.app.get(DataSource).driver as unknown as { master: pg.Pool }).master;
+  const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
+  try {
+    const names = new Set<string>();
+    for (const client of clients) {
+      const { rows } = await client.query<{ name: string; statement: string }>(
+        `SELECT name, statement FROM pg_prepared_statements`,
+      );
+      for (const row of rows) names.add(`${row.name} ${row.statement.replace(/\s+/g, ' ').slice(0, 60)}`);
+    }
+    return [...names].sort();
+  } finally {
+    for (const client of clients) client.release();
+  }
+}
+
+describe.skipIf(testDatabaseKind() !== 'postgres')('prepared statements on PostgreSQL', () => {
+  let receiver: WebhookReceiver;
+
+  /** Runs five messages through an app started with `env`; returns the app (closed by the caller). */
+  const runMessages = async (env: Record<string, string>): Promise<TestApp> => {
+    const t = await startTestApp({ env });
+    const flow = await createFlow(t, sayFlow('hi'));
+    const endpoint = await createEndpoint(t, { flowId: flow.id, webhookUrl: receiver.url });
+    const before = receiver.delivered().length;
+    for (let index = 0; index < 5; index += 1) {
+      const res = await t.request('POST', `/endpoint/${endpoint.URLToken}`, {
+        body: { userId: 'u', sessionId: `s${index % 2}`, text: `m${index}` },
+      });
+      expect(res.status).toBe(202);
+    }
+    await receiver.waitForDelivered(before + 5);
+    return t;
+  };
+
+  beforeAll(async () => {
+    receiver = await WebhookReceiver.start();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  it('prepares the inbox insert and the message commit once per connection', async () => {
+    const t = await runMessages({});
+    try {
+      const prepared = await preparedStatements(t);
+      expect(
+        prepared.some((entry) => /^hookflow_\w+ WITH inserted AS \( INSERT INTO inbound_messages/.test(entry)),
+      ).toBe(true);
+      expect(prepared.some((entry) => /^hookflow_\w+ WITH session_saves AS MATERIALIZED/.test(entry))).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('prepares nothing with DATABASE_PREPARED_STATEMENTS=false (for a pooler that cannot keep them)', async () => {
+    const t = await runMessages({ DATABASE_PREPARED_STATEMENTS: 'false' });
+    try {
+      expect(await preparedStatements(t)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
