@@ -60,11 +60,7 @@ export class Sql implements OnApplicationShutdown {
   private readonly pool: pg.Pool;
   private readonly bookkeepingPool: pg.Pool;
   private readonly prepares: boolean;
-  constructor(
-    dataSource: DataSource,
-    @Inject(DatabaseHost) host: DatabaseHost,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
+  constructor(dataSource: DataSource, @Inject(DatabaseHost) host: DatabaseHost, @Inject(APP_CONFIG) config: AppConfig) {
     this.pool = (dataSource.driver as PostgresDriver).master as pg.Pool;
     this.bookkeepingPool = host.isEmbedded ? this.pool : this.createBookkeepingPool();
     this.prepares = Sql.prepares(config, host);
