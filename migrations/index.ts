@@ -8,6 +8,7 @@ import { CreateConversationRecords1795849477012 } from './1795849477012-CreateCo
 import { TuneInboxIndexes1795852315490 } from './1795852315490-TuneInboxIndexes.js';
 import { LeaveRoomForHotUpdates1795860000000 } from './1795860000000-LeaveRoomForHotUpdates.js';
 import { DropUnusedPendingIndexes1795870000000 } from './1795870000000-DropUnusedPendingIndexes.js';
+import { RecordDeliveringAttemptOnOutbox1795880000000 } from './1795880000000-RecordDeliveringAttemptOnOutbox.js';
 
 export const migrations = [
   CreateAdminSchema1795847390114,
@@ -18,4 +19,5 @@ export const migrations = [
   TuneInboxIndexes1795852315490,
   LeaveRoomForHotUpdates1795860000000,
   DropUnusedPendingIndexes1795870000000,
+  RecordDeliveringAttemptOnOutbox1795880000000,
 ];

@@ -56,10 +56,20 @@ export class DeliveryLogRepository {
     return row ? { row: toDeliveryRow(row), body: row.body as string } : null;
   }
 
+  /**
+   * Every attempt at an output, in order: the failed ones from delivery_attempts, and the one that delivered it,
+   * kept on the outbox row (or, for rows delivered before that, in delivery_attempts too).
+   */
   async attempts(id: string): Promise<AttemptRecord[]> {
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT attempt, started_at, duration_ms, status_code, error, response_body FROM delivery_attempts
-       WHERE outbox_id = $1 ORDER BY attempt`,
+       WHERE outbox_id = $1
+       UNION ALL
+       SELECT attempt_count, delivered_attempt_started_at, delivered_attempt_duration_ms, last_status_code, NULL,
+         delivered_response_body
+       FROM outbox o WHERE id = $1 AND delivered_attempt_started_at IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.outbox_id = o.id AND a.attempt = o.attempt_count)
+       ORDER BY attempt`,
       [id],
     );
     return rows.map((row) => ({
