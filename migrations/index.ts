@@ -9,6 +9,7 @@ import { TuneInboxIndexes1795852315490 } from './1795852315490-TuneInboxIndexes.
 import { LeaveRoomForHotUpdates1795860000000 } from './1795860000000-LeaveRoomForHotUpdates.js';
 import { DropUnusedPendingIndexes1795870000000 } from './1795870000000-DropUnusedPendingIndexes.js';
 import { RecordDeliveringAttemptOnOutbox1795880000000 } from './1795880000000-RecordDeliveringAttemptOnOutbox.js';
+import { DropRecordForeignKeys1795880100000 } from './1795880100000-DropRecordForeignKeys.js';
 
 export const migrations = [
   CreateAdminSchema1795847390114,
@@ -20,4 +21,5 @@ export const migrations = [
   LeaveRoomForHotUpdates1795860000000,
   DropUnusedPendingIndexes1795870000000,
   RecordDeliveringAttemptOnOutbox1795880000000,
+  DropRecordForeignKeys1795880100000,
 ];

@@ -32,6 +32,9 @@ export type EndpointRuntimeRow = Omit<EndpointEntity, 'createdAt'>;
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
+/** The tables that reference an endpoint without a foreign key; outbox rows take their delivery attempts along. */
+const ENDPOINT_RECORD_TABLES = ['outbox', 'transcript_entries', 'analytics_events'] as const;
+
 /** True when a write failed because `flow_id` names no flow (deleted between our check and the write). */
 export function isMissingFlowError(error: unknown): boolean {
   return (
@@ -98,16 +101,29 @@ export class EndpointConfigRepository {
     });
   }
 
-  /** Returns the deleted endpoint's URL token, or null when there was none. */
+  /**
+   * Deletes the endpoint and everything stored for it; returns its URL token, or null when there was none. Its
+   * sessions, inbox, keys and transformer storage go by foreign-key cascade. Outputs, transcript entries and
+   * analytics events have no foreign key (see migration DropRecordForeignKeys): they are deleted here, after the
+   * endpoint, each by a statement of its own. Deleting the endpoint locks its sessions, so it waits for a message
+   * commit in progress (it holds its session's row); each later statement sees what that commit wrote, and a
+   * commit that comes after finds its session gone and writes nothing.
+   */
   async delete(id: string): Promise<string | null> {
-    const result = await this.endpoints
-      .createQueryBuilder()
-      .delete()
-      .from(EndpointEntity)
-      .where('id = :id', { id })
-      .returning('url_token')
-      .execute();
-    const rows = result.raw as Array<{ url_token: string }>;
-    return rows[0]?.url_token ?? null;
+    return this.endpoints.manager.transaction(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .delete()
+        .from(EndpointEntity)
+        .where('id = :id', { id })
+        .returning('url_token')
+        .execute();
+      const rows = result.raw as Array<{ url_token: string }>;
+      if (rows.length === 0) return null;
+      for (const table of ENDPOINT_RECORD_TABLES) {
+        await manager.query(`DELETE FROM ${table} WHERE endpoint_id = $1`, [id]);
+      }
+      return rows[0].url_token;
+    });
   }
 }
