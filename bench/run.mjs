@@ -247,6 +247,7 @@ async function main() {
           warmUpMessages: config.halfWarmUp,
         });
         log(summaryLine('hookflow-postgres @50%', figures));
+        log(`half of max: e2e p99 by second of sending (ms): ${figures.e2eP99BySecondMs.join(', ')}`);
         results.halfRate = { rate, ...figures };
       }
       if (config.coldStarts > 0) {

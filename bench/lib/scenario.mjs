@@ -8,7 +8,8 @@
 //     deadlineMs give up waiting this long after the last message was accepted, arrivals or not (timedOut: true)
 //     settleMs   keep listening this long after the last expected output, to catch late duplicates
 //   figures: { messages, sessions, concurrency, rate, accepted, failed, statuses, firstFailure, acceptedPerSec,
-//              deliveredPerSec, ingestP50Ms, ingestP99Ms, e2eP50Ms, e2eP99Ms, e2eMaxMs, serverCpuMsPerOutput,
+//              deliveredPerSec, ingestP50Ms, ingestP99Ms, e2eP50Ms, e2eP99Ms, e2eMaxMs, e2eP99BySecondMs (p99 of the
+//              messages sent in each second), serverCpuMsPerOutput,
 //              postgresCpuMsPerOutput, benchCpuMsPerOutput, machineBusyPct, rssMb, peakRssMb, delivered,
 //              requestsPerConnection (webhook POSTs per TCP connection the server opened to the receiver), lost,
 //              duplicated, outOfOrder, unparsed, seconds, windowUs: [from, to], timedOut? }
@@ -84,15 +85,19 @@ export function perOutput(stats, outputs) {
   };
 }
 
-function endToEnd(arrivals, sentAt) {
+function endToEnd(arrivals, sentAt, startedAt) {
   const latencies = [];
+  const bySecond = [];
   const arrived = new Set();
   for (let i = 0; i < arrivals.t.length; i++) {
     const s = arrivals.s[i];
     const k = arrivals.k[i];
     arrived.add(`${s}:${k}`);
     const sent = sentAt[s]?.[k];
-    if (sent !== undefined && !Number.isNaN(sent)) latencies.push(arrivals.t[i] - sent);
+    if (sent === undefined || Number.isNaN(sent)) continue;
+    latencies.push(arrivals.t[i] - sent);
+    const second = Math.max(0, Math.floor((sent - startedAt) / 1000));
+    (bySecond[second] ??= []).push(arrivals.t[i] - sent);
   }
   let lost = 0;
   sentAt.forEach((times, s) =>
@@ -100,7 +105,9 @@ function endToEnd(arrivals, sentAt) {
       if (!Number.isNaN(sent) && !arrived.has(`${s}:${k}`)) lost++;
     }),
   );
-  return { latencies, lost };
+  // p99 of the messages sent in each second of the run: shows a slow start, or a slow spell, that one p99 hides.
+  const p99BySecond = Array.from(bySecond, (values) => (values ? round(summarize(values).p99, 1) : null));
+  return { latencies, lost, p99BySecond };
 }
 
 export async function measureRun({
@@ -136,7 +143,7 @@ export async function measureRun({
   const memory = processMemory(target.pid);
   await new Promise((resolve) => setTimeout(resolve, settleMs));
   const seen = receiver.snapshot();
-  const { latencies, lost } = endToEnd(seen.arrivals, load.sentAt);
+  const { latencies, lost, p99BySecond } = endToEnd(seen.arrivals, load.sentAt, load.startedAt);
   const ingest = summarize(load.ingestMs);
   const e2e = summarize(latencies);
   const outputs = Math.max(1, seen.count);
@@ -156,6 +163,7 @@ export async function measureRun({
     e2eP50Ms: round(e2e.p50, 1),
     e2eP99Ms: round(e2e.p99, 1),
     e2eMaxMs: round(e2e.max, 1),
+    e2eP99BySecondMs: p99BySecond,
     serverCpuMsPerOutput: round(cpu.serverCpuMs / outputs, 3),
     postgresCpuMsPerOutput: round(cpu.postgresCpuMs / outputs, 3),
     benchCpuMsPerOutput: round(cpu.benchCpuMs / outputs, 3),
