@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Batcher } from '../../common/concurrency/batcher.js';
 import { InstanceId } from '../../common/instance-id.js';
-import { Sql, statement } from '../../database/sql.js';
+import { Sql, statement, type Statement } from '../../database/sql.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { ConversationRecorder } from '../conversation/conversation-recorder.js';
 import type { ConversationTurn } from '../conversation/conversation-records.js';
@@ -57,6 +57,8 @@ export class MessageCommitter {
     (commits) => this.commitMany(commits),
     200,
   );
+  /** The commit's text is the same for every batch: its Statement (with its prepared name) is made once. */
+  private commitStatement: Statement | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -97,7 +99,8 @@ export class MessageCommitter {
         ${OutboxRepository.earlierOutputs('saved', 'saved.lease_owner')} AS earlier_outputs,
         ${InboxRepository.nextPendingJson('saved', inboxPart.name, PENDING_BATCH)} AS next_messages
       FROM saved`;
-    const { rows } = await this.sql.query<CommitResultRow>(statement(text), [
+    if (this.commitStatement?.text !== text) this.commitStatement = statement(text);
+    const { rows } = await this.sql.query<CommitResultRow>(this.commitStatement, [
       head.rows,
       ...parts.map((part) => part.rows),
     ]);
