@@ -142,14 +142,20 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('database outage under load',
     });
     const before = receiver.delivered().length;
     let stopped = false;
-    const probes: Array<{ startedAt: number; ready: number | null }> = [];
-    const probing = (async () => {
+    const probing: Array<Promise<{ startedAt: number; ready: number | null }>> = [];
+    const probeLoop = (async () => {
+      // A load balancer probes on a schedule, whether or not its last probe has answered yet, and gives up after a
+      // few seconds; an answer must come before that. (Waiting for each answer before the next probe could leave
+      // no probe inside the partition's window below: a probe sent just before it answers 2 s later.)
       while (!stopped) {
-        // A load balancer's probe gives up after a few seconds; an answer must come before that.
         const startedAt = Date.now();
-        const ready = await httpCall(`${app.baseUrl}/health/ready`, { timeoutMs: 3_000 });
-        probes.push({ startedAt, ready: ready.status });
-        await sleep(200);
+        probing.push(
+          httpCall(`${app.baseUrl}/health/ready`, { timeoutMs: 3_000 }).then((ready) => ({
+            startedAt,
+            ready: ready.status,
+          })),
+        );
+        await sleep(300);
       }
     })();
     const loading = runSessionLoad({
@@ -169,7 +175,8 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('database outage under load',
     await sleep(3_000);
     stopped = true;
     const log = await loading;
-    await probing;
+    await probeLoop;
+    const probes = await Promise.all(probing);
 
     console.info(
       `partition: answers ${JSON.stringify(statusCounts(log.responses))}, acked ${log.ackedIds.size}, readiness ${JSON.stringify(statusCounts(probes.map((p) => ({ status: p.ready }))))}`,
