@@ -1,14 +1,17 @@
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
+import { PREPARED_PLAN_LIFETIME_S } from '../../src/database/sql.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEndpoint, createFlow, sayFlow } from '../factories/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { testDatabaseKind } from '../support/test-database.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
+const mainPool = (t: TestApp): pg.Pool => (t.app.get(DataSource).driver as unknown as { master: pg.Pool }).master;
+
 /** The prepared statements of every connection in the app's main pool (all idle once the work is done). */
 async function preparedStatements(t: TestApp): Promise<string[]> {
-  const pool = (t.app.get(DataSource).driver as unknown as { master: pg.Pool }).master;
+  const pool = mainPool(t);
   const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
   try {
     const names = new Set<string>();
@@ -58,6 +61,8 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('prepared statements on Postg
         prepared.some((entry) => /^hookflow_\w+ WITH inserted AS \( INSERT INTO inbound_messages/.test(entry)),
       ).toBe(true);
       expect(prepared.some((entry) => /^hookflow_\w+ WITH session_saves AS MATERIALIZED/.test(entry))).toBe(true);
+      // A plan is kept at most as long as its connection: renewed every minute, plans follow the tables' growth.
+      expect(mainPool(t).options.maxLifetimeSeconds).toBe(PREPARED_PLAN_LIFETIME_S);
     } finally {
       await t.close();
     }
@@ -67,6 +72,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('prepared statements on Postg
     const t = await runMessages({ DATABASE_PREPARED_STATEMENTS: 'false' });
     try {
       expect(await preparedStatements(t)).toEqual([]);
+      expect(mainPool(t).options.maxLifetimeSeconds).toBe(0);
     } finally {
       await t.close();
     }
