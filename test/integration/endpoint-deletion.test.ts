@@ -2,12 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEndpoint, createFlow, sayFlow } from '../factories/index.js';
+import { conversationRowCounts, NO_CONVERSATION_ROWS, orphanAttemptCount } from '../support/conversation-rows.js';
 import { eventually } from '../support/eventually.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
-
-/** Every table holding rows of an endpoint's conversations. */
-const TABLES = ['inbound_messages', 'sessions', 'outbox', 'transcript_entries', 'analytics_events', 'session_storage'];
 
 describe('deleting an endpoint', () => {
   let t: TestApp;
@@ -15,19 +13,10 @@ describe('deleting an endpoint', () => {
   let receiver: WebhookReceiver;
   let flowId: string;
 
-  const rowCounts = async (endpointId: string): Promise<Record<string, number>> => {
-    const counts: Record<string, number> = {};
-    for (const table of TABLES) {
-      const [row] = await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE endpoint_id = $1`, [endpointId]);
-      counts[table] = row.n;
-    }
-    const [attempts] = await db.query(
-      `SELECT count(*)::int AS n FROM delivery_attempts a
-       WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = a.outbox_id)`,
-    );
-    counts.orphanAttempts = attempts.n;
-    return counts;
-  };
+  const rowCounts = async (endpointId: string): Promise<Record<string, number>> => ({
+    ...(await conversationRowCounts(db, 'endpoint_id = $1', [endpointId])),
+    orphanAttempts: await orphanAttemptCount(db),
+  });
 
   const send = (endpoint: { URLToken: string }, sessionId: string, text: string) =>
     t.request('POST', `/endpoint/${endpoint.URLToken}`, { body: { userId: 'u', sessionId, text } });
@@ -74,7 +63,7 @@ describe('deleting an endpoint', () => {
     expect((await t.admin('DELETE', `/api/v1/endpoints/${doomed.id}`)).status).toBe(204);
 
     expect(await rowCounts(doomed.id)).toEqual({
-      ...Object.fromEntries(TABLES.map((table) => [table, 0])),
+      ...NO_CONVERSATION_ROWS,
       orphanAttempts: 0,
     });
     expect(await rowCounts(kept.id)).toEqual(keptBefore);
@@ -92,7 +81,7 @@ describe('deleting an endpoint', () => {
     // Commits and deliveries in flight at the delete finish or fail; none may leave a row behind.
     await sleep(1_000);
     expect(await rowCounts(endpoint.id)).toEqual({
-      ...Object.fromEntries(TABLES.map((table) => [table, 0])),
+      ...NO_CONVERSATION_ROWS,
       orphanAttempts: 0,
     });
   });

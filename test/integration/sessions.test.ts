@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEndpoint, createFlow } from '../factories/index.js';
+import { conversationRowCounts, NO_CONVERSATION_ROWS, orphanAttemptCount } from '../support/conversation-rows.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -12,8 +13,6 @@ const echoFlow = {
     { id: 'n2', type: 'say', text: 'You said: {{input.text}}' },
   ],
 };
-
-const TABLES = ['inbound_messages', 'outbox', 'transcript_entries', 'analytics_events', 'session_storage', 'sessions'];
 
 describe('sessions API', () => {
   let t: TestApp;
@@ -31,17 +30,12 @@ describe('sessions API', () => {
     return res.body.messageId as string;
   };
 
-  const rowCounts = async (userId: string, sessionId: string): Promise<Record<string, number>> => {
-    const counts: Record<string, number> = {};
-    for (const table of TABLES) {
-      const [row] = await db.query(
-        `SELECT count(*)::int AS n FROM ${table} WHERE endpoint_id = $1 AND user_id = $2 AND session_id = $3`,
-        [endpoint.id, userId, sessionId],
-      );
-      counts[table] = row.n;
-    }
-    return counts;
-  };
+  const rowCounts = (userId: string, sessionId: string): Promise<Record<string, number>> =>
+    conversationRowCounts(db, 'endpoint_id = $1 AND user_id = $2 AND session_id = $3', [
+      endpoint.id,
+      userId,
+      sessionId,
+    ]);
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -161,11 +155,8 @@ describe('sessions API', () => {
     const res = await t.admin('DELETE', `/api/v1/endpoints/${endpoint.id}/sessions/f1?userId=frank`);
     expect(res.status).toBe(204);
 
-    expect(await rowCounts('frank', 'f1')).toEqual(Object.fromEntries(TABLES.map((table) => [table, 0])));
-    const [attemptsAfter] = await db.query(
-      `SELECT count(*)::int AS n FROM delivery_attempts a WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = a.outbox_id)`,
-    );
-    expect(attemptsAfter.n).toBe(0);
+    expect(await rowCounts('frank', 'f1')).toEqual(NO_CONVERSATION_ROWS);
+    expect(await orphanAttemptCount(db)).toBe(0);
     expect(await rowCounts('frank', 'f2')).toEqual(otherBefore);
     expect((await t.admin('GET', `/api/v1/endpoints/${endpoint.id}/sessions/f1?userId=frank`)).status).toBe(404);
     expect((await t.admin('DELETE', `/api/v1/endpoints/${endpoint.id}/sessions/f1?userId=frank`)).status).toBe(404);
