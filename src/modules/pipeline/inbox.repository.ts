@@ -55,17 +55,21 @@ export type PendingJsonRow = Omit<PendingRow, 'received_at'> & { received_at: st
 // One JSON parameter keeps one statement text for any batch size; rows get `arrival` numbers in the parameter's
 // order (ORDER BY its ordinality: a set-returning function's output order is not guaranteed by itself). The outer
 // SELECT sees the inbox as it was before the INSERT: `alone` says that no other message of the session was pending.
-const INSERT_MESSAGES = statement(`WITH inserted AS (
+// It is a scalar subquery, one index lookup per message: as NOT EXISTS, the generic plan hashes the subquery
+// instead, reading every pending entry of the inbox's index (dead ones too: a bitmap scan never marks them) for
+// every batch, a cost that grows with the backlog.
+export const INSERT_MESSAGES = statement(`WITH inserted AS (
      INSERT INTO inbound_messages (id, endpoint_id, user_id, session_id, kind, text, data, trace_id, client_ip)
      SELECT m.id, m.endpoint_id, m.user_id, m.session_id, m.kind, m.text, m.data, m.trace_id, m.client_ip
      FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, endpoint_id uuid, user_id text, session_id text,
        kind text, text text, data jsonb, trace_id text, client_ip text)) WITH ORDINALITY AS m
      ORDER BY m.ordinality
      RETURNING id, endpoint_id, user_id, session_id, received_at)
-   SELECT i.id, i.received_at, NOT EXISTS (
+   SELECT i.id, i.received_at, (
        SELECT 1 FROM inbound_messages p
        WHERE p.endpoint_id = i.endpoint_id AND p.user_id = i.user_id AND p.session_id = i.session_id
-         AND p.status = 'pending') AS alone
+         AND p.status = 'pending'
+       LIMIT 1) IS NULL AS alone
    FROM inserted i`);
 
 const PENDING_FOR_SESSIONS =

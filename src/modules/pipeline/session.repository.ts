@@ -16,6 +16,24 @@ interface OwnedKey extends SessionKey {
   leaseMs: number;
 }
 
+/**
+ * Locks the session rows of the keys in `keys` (a CTE with columns e, u, s, and more), in the global key order every
+ * batched statement on sessions locks in, so instances cannot deadlock on each other: byte order ("C", whatever the
+ * database's collation), the order of uniqueSorted. Each row is found by one index lookup: as a join, with a batch
+ * estimated at 100 keys (any JSON parameter's row count), the planner reads the whole sessions table instead once it
+ * holds a few thousand conversations, for every batch. Returns the keys' columns and `row_id`, the locked row's ctid,
+ * for the UPDATE to find it by: `WHERE s.ctid = ANY (ARRAY(SELECT row_id FROM l)) AND s.ctid = l.row_id` (the array
+ * makes it a TID scan; the join alone may be planned as a hash join over the whole table). `condition`: more on the
+ * row (`s`).
+ */
+function lockSessionRows(keys: string, condition = 'true'): string {
+  return `SELECT k.*, l.row_id FROM (SELECT * FROM ${keys} ORDER BY e, u COLLATE "C", s COLLATE "C") k
+     CROSS JOIN LATERAL (
+       SELECT s.ctid AS row_id FROM sessions s
+       WHERE s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s AND ${condition}
+       FOR UPDATE) l`;
+}
+
 // Rows are inserted, and so locked, in the parameter's order (ORDER BY its ordinality): keys come in the global
 // order (uniqueSorted), so instances cannot deadlock on each other.
 const CLAIM = statement(
@@ -31,23 +49,22 @@ const CLAIM = statement(
   { bookkeeping: true },
 );
 
-// The idle check runs once per key (MATERIALIZED) on the pending-session index; the rows are then locked in key
-// order, as every batched statement on sessions does, so instances cannot deadlock on each other.
-const RELEASE_IF_IDLE = statement(
+// The idle check runs once per key (MATERIALIZED), one lookup in the pending-session index each: a scalar subquery,
+// because as NOT EXISTS it is planned as a hash anti-join that reads every pending entry of that index (dead ones
+// too: a bitmap scan never marks them) for every release, a cost that grows with the backlog. The rows are then
+// locked in key order (lockSessionRows).
+export const RELEASE_IF_IDLE = statement(
   `WITH idle AS MATERIALIZED (
      SELECT k.e, k.u, k.s, k.owner
      FROM jsonb_to_recordset($1::jsonb) AS k(e uuid, u text, s text, owner text)
-     WHERE NOT EXISTS (
+     WHERE (
        SELECT 1 FROM inbound_messages m
-       WHERE m.endpoint_id = k.e AND m.user_id = k.u AND m.session_id = k.s AND m.status = 'pending')),
-   locked AS (
-     SELECT s.endpoint_id, s.user_id, s.session_id FROM sessions s
-     JOIN idle k ON s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s AND s.lease_owner = k.owner
-     ORDER BY s.endpoint_id, s.user_id, s.session_id
-     FOR UPDATE OF s)
+       WHERE m.endpoint_id = k.e AND m.user_id = k.u AND m.session_id = k.s AND m.status = 'pending'
+       LIMIT 1) IS NULL),
+   locked AS MATERIALIZED (${lockSessionRows('idle', 's.lease_owner = k.owner')})
    UPDATE sessions s SET lease_owner = NULL, lease_expires_at = NULL
    FROM locked l
-   WHERE s.endpoint_id = l.endpoint_id AND s.user_id = l.user_id AND s.session_id = l.session_id
+   WHERE s.ctid = ANY (ARRAY(SELECT row_id FROM locked)) AND s.ctid = l.row_id
    RETURNING s.endpoint_id, s.user_id, s.session_id`,
   { bookkeeping: true },
 );
@@ -90,8 +107,9 @@ export class SessionRepository {
    * the leases, fenced by `lease_owner`; `saved` holds the keys still ours (with `lease_owner`) — a session missing
    * from it lost its lease and must not commit. Also fenced by the message: one that is no longer pending was
    * processed already (by an instance that held the lease before) and must not be committed twice. The rows are
-   * locked in key order first (the UPDATE's join order is the planner's), as every batched statement on sessions
-   * does, so instances cannot deadlock. Its rows go in as `$1`.
+   * locked in key order first (lockSessionRows; the UPDATE's join order would be the planner's). The message is
+   * looked up by its key (a scalar subquery: as EXISTS, it is planned as a hash join over every pending entry of the
+   * inbox's index). Its rows go in as `$1`.
    */
   saveHead(
     saves: ReadonlyArray<{
@@ -109,17 +127,13 @@ export class SessionRepository {
       ctes: `session_saves AS MATERIALIZED (
          SELECT * FROM jsonb_to_recordset($1::jsonb)
            AS v(e uuid, u text, s text, owner text, lease_ms int, state jsonb, last_sequence int, message_id uuid)),
-       locked_sessions AS MATERIALIZED (
-         SELECT s.endpoint_id, s.user_id, s.session_id FROM sessions s
-         JOIN session_saves v ON s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s
-         ORDER BY s.endpoint_id, s.user_id, s.session_id
-         FOR UPDATE OF s),
+       locked_sessions AS MATERIALIZED (${lockSessionRows('session_saves')}),
        saved AS (
          UPDATE sessions s SET state = v.state, last_sequence = v.last_sequence,
            lease_expires_at = ${millisecondsFromNow('v.lease_ms')}, updated_at = now()
-         FROM session_saves v JOIN locked_sessions l ON l.endpoint_id = v.e AND l.user_id = v.u AND l.session_id = v.s
-         WHERE s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s AND s.lease_owner = v.owner
-           AND EXISTS (SELECT 1 FROM inbound_messages m WHERE m.id = v.message_id AND m.status = 'pending')
+         FROM locked_sessions v
+         WHERE s.ctid = ANY (ARRAY(SELECT row_id FROM locked_sessions)) AND s.ctid = v.row_id AND s.lease_owner = v.owner
+           AND (SELECT m.status FROM inbound_messages m WHERE m.id = v.message_id) = 'pending'
          RETURNING s.endpoint_id, s.user_id, s.session_id, s.lease_owner)`,
       // The state goes in as a nested value (a null state is stored as SQL NULL, as a new session's is).
       rows: jsonRows(
