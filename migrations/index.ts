@@ -10,6 +10,7 @@ import { LeaveRoomForHotUpdates1795860000000 } from './1795860000000-LeaveRoomFo
 import { DropUnusedPendingIndexes1795870000000 } from './1795870000000-DropUnusedPendingIndexes.js';
 import { RecordDeliveringAttemptOnOutbox1795880000000 } from './1795880000000-RecordDeliveringAttemptOnOutbox.js';
 import { DropRecordForeignKeys1795880100000 } from './1795880100000-DropRecordForeignKeys.js';
+import { AddSessionLeaseToken1795880200000 } from './1795880200000-AddSessionLeaseToken.js';
 
 export const migrations = [
   CreateAdminSchema1795847390114,
@@ -22,4 +23,5 @@ export const migrations = [
   DropUnusedPendingIndexes1795870000000,
   RecordDeliveringAttemptOnOutbox1795880000000,
   DropRecordForeignKeys1795880100000,
+  AddSessionLeaseToken1795880200000,
 ];

@@ -3,16 +3,18 @@ import { sessionKeyString, type SessionKey } from '../../modules/pipeline/sessio
 /**
  * Runs at most one loop per session at a time in this process. A kick while the session's loop runs is
  * remembered and starts one more run after it, so work committed during a run is never missed; a loop may also
- * wait for that kick itself (`nextKick`) and go on, instead of ending and being started again.
+ * wait for that kick itself (`nextKick`) and go on, instead of ending and being started again. A kick may carry a
+ * `start` value for the loop it starts; a kick that starts none (the loop runs, or stopping) drops it, and the run
+ * a remembered kick starts gets none.
  */
-export class SessionLoops {
+export class SessionLoops<Start = never> {
   private readonly running = new Map<string, Promise<void>>();
   private readonly kickedWhileRunning = new Set<string>();
   private readonly waiting = new Map<string, (kicked: boolean) => void>();
   private stopped = false;
 
   constructor(
-    private readonly loop: (key: SessionKey) => Promise<void>,
+    private readonly loop: (key: SessionKey, start?: Start) => Promise<void>,
     private readonly onError: (key: SessionKey, error: unknown) => void,
   ) {}
 
@@ -20,22 +22,24 @@ export class SessionLoops {
     return this.stopped;
   }
 
-  kick(key: SessionKey): void {
-    if (this.stopped) return;
+  /** True when it started the session's loop (with `start`). */
+  kick(key: SessionKey, start?: Start): boolean {
+    if (this.stopped) return false;
     const id = sessionKeyString(key);
     if (this.running.has(id)) {
       const wake = this.waiting.get(id);
       if (wake) wake(true);
       else this.kickedWhileRunning.add(id);
-      return;
+      return false;
     }
-    const run = this.loop(key)
+    const run = this.loop(key, start)
       .catch((error: unknown) => this.onError(key, error))
       .finally(() => {
         this.running.delete(id);
         if (this.kickedWhileRunning.delete(id)) this.kick(key);
       });
     this.running.set(id, run);
+    return true;
   }
 
   /**

@@ -147,7 +147,7 @@ export class IngestService {
       traceId: `endpoint-${kind === 'message' ? 'httpIncomingMessage' : kind}-${messageId}`,
       clientIp: clientIpToStore(clientIp, endpoint.dataProtection),
     });
-    this.executor.kick(key, messageId, accepted.alone ? accepted.message : undefined);
+    this.executor.kick(key, messageId, accepted.alone ? accepted.message : undefined, accepted.claimed ?? undefined);
     return { status: 'accepted', messageId };
   }
 }

@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Batcher } from '../../common/concurrency/batcher.js';
 import { commitPart, type CommitPart } from '../../database/commit-part.js';
 import { jsonRows } from '../../database/json-rows.js';
+import { InstanceId } from '../../common/instance-id.js';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { Sql, statement } from '../../database/sql.js';
+import { claimSessions, toSessionClaim, type SessionClaim } from './session.repository.js';
 import { keyRow, rowKey, sessionKeyString, uniqueSorted, type SessionKey, type SessionKeyRow } from './session-key.js';
 
 export type InboundKind = 'message' | 'inject' | 'notify';
@@ -25,6 +28,18 @@ export interface NewInboundMessage extends SessionKey {
 export interface AcceptedMessage {
   message: PendingMessage;
   alone: boolean;
+  /** When alone: its session, claimed for this instance by the same statement; null when leased elsewhere. */
+  claimed: SessionClaim | null;
+}
+
+interface InsertedRow {
+  id: string;
+  received_at: Date;
+  alone: boolean;
+  claimed: boolean;
+  state: unknown;
+  last_sequence: number;
+  lease_token: string;
 }
 
 export type MessageOutcome = { status: 'done' } | { status: 'failed'; error: string };
@@ -53,24 +68,47 @@ interface PendingRow {
 export type PendingJsonRow = Omit<PendingRow, 'received_at'> & { received_at: string };
 
 // One JSON parameter keeps one statement text for any batch size; rows get `arrival` numbers in the parameter's
-// order (ORDER BY its ordinality: a set-returning function's output order is not guaranteed by itself). The outer
-// SELECT sees the inbox as it was before the INSERT: `alone` says that no other message of the session was pending.
-// It is a scalar subquery, one index lookup per message: as NOT EXISTS, the generic plan hashes the subquery
-// instead, reading every pending entry of the inbox's index (dead ones too: a bitmap scan never marks them) for
-// every batch, a cost that grows with the backlog.
+// order (ORDER BY its ordinality: a set-returning function's output order is not guaranteed by itself). Every part
+// of the statement sees the inbox as it was before the INSERT: `alone` says that no other message of the session was
+// pending. Such a message wakes its session's loop, which would claim the session first; when the session's lease is
+// free (or expired), the statement claims it already (for owner $2, lease $3 ms), sparing that round trip: a
+// conversation whose messages come seconds apart needs a claim for nearly every message. A leased session is left
+// alone, without even a lock: its holder's loop (ours or another instance's) goes on, or hands it back after seeing
+// this message, and a lock held through this statement's commit would hold up that loop's own commit.
+//
+// The endpoints are locked before the sessions, in the order deleting an endpoint locks them (its row, then its
+// sessions): the insert's own foreign-key checks lock them only at the end of the statement, after the sessions, and
+// so could deadlock with a deletion. Both probes are scalar subqueries, one index lookup per message: as EXISTS, a
+// generic plan may hash the subquery instead, reading every pending entry of the inbox's index (dead ones too: a
+// bitmap scan never marks them) for every batch.
 export const INSERT_MESSAGES = statement(`WITH inserted AS (
      INSERT INTO inbound_messages (id, endpoint_id, user_id, session_id, kind, text, data, trace_id, client_ip)
      SELECT m.id, m.endpoint_id, m.user_id, m.session_id, m.kind, m.text, m.data, m.trace_id, m.client_ip
      FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, endpoint_id uuid, user_id text, session_id text,
        kind text, text text, data jsonb, trace_id text, client_ip text)) WITH ORDINALITY AS m
      ORDER BY m.ordinality
-     RETURNING id, endpoint_id, user_id, session_id, received_at)
-   SELECT i.id, i.received_at, (
-       SELECT 1 FROM inbound_messages p
-       WHERE p.endpoint_id = i.endpoint_id AND p.user_id = i.user_id AND p.session_id = i.session_id
-         AND p.status = 'pending'
-       LIMIT 1) IS NULL AS alone
-   FROM inserted i`);
+     RETURNING id, endpoint_id, user_id, session_id, received_at),
+   checked AS MATERIALIZED (
+     SELECT i.id, i.endpoint_id, i.user_id, i.session_id, i.received_at, (
+         SELECT 1 FROM inbound_messages p
+         WHERE p.endpoint_id = i.endpoint_id AND p.user_id = i.user_id AND p.session_id = i.session_id
+           AND p.status = 'pending'
+         LIMIT 1) IS NULL AS alone
+     FROM inserted i),
+   woken AS MATERIALIZED (
+     SELECT DISTINCT c.endpoint_id AS e, c.user_id AS u, c.session_id AS s FROM checked c
+     WHERE c.alone AND coalesce((
+         SELECT h.lease_expires_at FROM sessions h
+         WHERE h.endpoint_id = c.endpoint_id AND h.user_id = c.user_id AND h.session_id = c.session_id),
+       '-infinity') < now()),
+   live_endpoints AS MATERIALIZED (
+     SELECT e.id FROM endpoints e WHERE e.id IN (SELECT w.e FROM woken w) ORDER BY e.id FOR KEY SHARE),
+   claimed AS (${claimSessions(`(SELECT w.e, w.u, w.s, $2::text AS owner, $3::int AS lease_ms
+       FROM woken w JOIN live_endpoints l ON l.id = w.e) AS k`)})
+   SELECT c.id, c.received_at, c.alone, s.endpoint_id IS NOT NULL AS claimed, s.state, s.last_sequence,
+     s.lease_token
+   FROM checked c
+   LEFT JOIN claimed s ON s.endpoint_id = c.endpoint_id AND s.user_id = c.user_id AND s.session_id = c.session_id`);
 
 const PENDING_FOR_SESSIONS =
   statement(`SELECT k.e AS endpoint_id, k.u AS user_id, k.s AS session_id, m.id, m.kind, m.text, m.data, m.trace_id, m.received_at,
@@ -97,32 +135,33 @@ export class InboxRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly sql: Sql,
+    private readonly instance: InstanceId,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Resolves once the row is committed. */
+  /** Resolves once the row is committed (and its session claimed, when the message woke it: see INSERT_MESSAGES). */
   insert(message: NewInboundMessage): Promise<AcceptedMessage> {
     return this.writer.add(message);
   }
 
   private async insertMany(rows: NewInboundMessage[]): Promise<AcceptedMessage[]> {
-    const { rows: inserted } = await this.sql.query<{ id: string; received_at: Date; alone: boolean }>(
-      INSERT_MESSAGES,
-      [
-        jsonRows(
-          rows.map((row) => ({
-            id: row.id,
-            endpoint_id: row.endpointId,
-            user_id: row.userId,
-            session_id: row.sessionId,
-            kind: row.kind,
-            text: row.text,
-            data: row.data,
-            trace_id: row.traceId,
-            client_ip: row.clientIp,
-          })),
-        ),
-      ],
-    );
+    const { rows: inserted } = await this.sql.query<InsertedRow>(INSERT_MESSAGES, [
+      jsonRows(
+        rows.map((row) => ({
+          id: row.id,
+          endpoint_id: row.endpointId,
+          user_id: row.userId,
+          session_id: row.sessionId,
+          kind: row.kind,
+          text: row.text,
+          data: row.data,
+          trace_id: row.traceId,
+          client_ip: row.clientIp,
+        })),
+      ),
+      this.instance.value,
+      this.config.leaseMs,
+    ]);
     const byId = new Map(inserted.map((row) => [row.id, row]));
     // The statement cannot see its own rows: of a session's messages in one batch, only the first may be alone.
     const sessionsSeen = new Set<string>();
@@ -137,7 +176,8 @@ export class InboxRepository {
       const data = alone && row.data !== null ? (JSON.parse(JSON.stringify(row.data)) as typeof row.data) : row.data;
       const { id, kind, text, traceId } = row;
       const message = { id, kind, text, data, traceId, receivedAt: stored.received_at, clientIp: row.clientIp ?? null };
-      return { message, alone };
+      const claimed = alone && stored.claimed ? toSessionClaim(stored) : null;
+      return { message, alone, claimed };
     });
   }
 

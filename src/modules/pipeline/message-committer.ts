@@ -21,6 +21,8 @@ import { rowKey, sessionKeyString, type SessionKey, type SessionKeyRow } from '.
 export interface MessageCommit {
   key: SessionKey;
   session: ClaimedSession;
+  /** The token of the lease the session's state was read under (see SessionClaim). */
+  leaseToken: string;
   messageId: string;
   outcome: MessageOutcome;
   outputs: NewOutboxRow[];
@@ -79,7 +81,14 @@ export class MessageCommitter {
     const owner = this.instance.value;
     const leaseMs = this.config.leaseMs;
     const head = this.sessions.saveHead(
-      commits.map(({ key, session, messageId }) => ({ key, owner, leaseMs, session, messageId })),
+      commits.map(({ key, session, leaseToken, messageId }) => ({
+        key,
+        owner,
+        leaseMs,
+        session,
+        leaseToken,
+        messageId,
+      })),
     );
     const inboxPart = this.inbox.processedPart(
       commits.map(({ key, messageId, outcome }) => ({ key, id: messageId, outcome })),

@@ -22,7 +22,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { InboxRepository, PENDING_BATCH, type PendingMessage } from './inbox.repository.js';
 import { MessageCommitter } from './message-committer.js';
 import { MessageProcessor, type ProcessedMessage } from './message-processor.js';
-import { SessionRepository, type ClaimedSession } from './session.repository.js';
+import { SessionRepository, type ClaimedSession, type SessionClaim } from './session.repository.js';
 import { sessionKeyString, type SessionKey } from './session-key.js';
 import { UnreadKicks } from './unread-kicks.js';
 
@@ -44,8 +44,8 @@ class CommitRefusedError extends Error {}
 @Injectable()
 export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Executor');
-  private readonly loops = new SessionLoops(
-    (key) => this.drain(key),
+  private readonly loops = new SessionLoops<SessionClaim>(
+    (key, claimed) => this.drain(key, claimed),
     (key, error) => this.logger.error(`session loop failed on endpoint ${key.endpointId}: ${describe(error)}`),
   );
   private readonly sweeper: PeriodicTask;
@@ -78,24 +78,33 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
   /**
    * A message for this session was committed (`messageId`: which one, when known): process it now. `alone`: the
    * message, when nothing else of its session was pending as it was committed; the session's loop can then take
-   * it without reading the inbox.
+   * it without reading the inbox. `claimed`: the session, when the statement that committed the message claimed it
+   * for us (InboxRepository.insert).
    */
-  kick(key: SessionKey, messageId?: string, alone?: PendingMessage): void {
-    if (this.unread.add(sessionKeyString(key), messageId, alone)) this.loops.kick(key);
+  kick(key: SessionKey, messageId?: string, alone?: PendingMessage, claimed?: SessionClaim): void {
+    if (!this.unread.add(sessionKeyString(key), messageId, alone)) return;
+    // The claimed state is only as new as the statement that read it: a loop of this session that is running now
+    // may commit after it, so only a loop this kick starts may take it. Otherwise the running loop holds the
+    // lease anyway, or, when stopping, the lease is handed back.
+    if (!this.loops.kick(key, claimed) && claimed && this.loops.isStopped) {
+      void this.sessions.release(key, this.instance.value).catch(() => undefined);
+    }
   }
 
-  private async drain(key: SessionKey): Promise<void> {
+  /** `claimed`: the session, claimed by the statement that committed the message this loop starts for. */
+  private async drain(key: SessionKey, claimed?: SessionClaim): Promise<void> {
     const owner = this.instance.value;
     const id = sessionKeyString(key);
-    let session = await this.sessions.claim(key, owner, this.config.leaseMs);
-    if (!session) {
+    const claim = claimed ?? (await this.sessions.claim(key, owner, this.config.leaseMs));
+    if (!claim) {
       this.unread.forget(id);
       // Another instance holds it; it releases only when no message is pending, so it will see ours. This
       // retry only covers that instance dying right now.
       setTimeout(() => this.kick(key), CONTENDED_RETRY_MS).unref();
       return;
     }
-    // The claim and every commit renew the lease for leaseMs.
+    // The claim and every commit renew the lease for leaseMs (a claim by the inbox insert was a moment ago).
+    let session = claim.session;
     let renewedAt = performance.now();
     let releaseRefused = false;
     try {
@@ -109,7 +118,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
         let next: PendingMessage[] | null = messages.length === 0 ? [] : null;
         for (const message of messages) {
           if (this.loops.isStopped) return;
-          const processed = await this.processOne(key, session, message);
+          const processed = await this.processOne(key, session, claim.leaseToken, message);
           session = processed.session;
           next = processed.nextMessages;
           renewedAt = performance.now();
@@ -197,6 +206,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
   private async processOne(
     key: SessionKey,
     session: ClaimedSession,
+    leaseToken: string,
     message: PendingMessage,
   ): Promise<{ session: ClaimedSession; nextMessages: PendingMessage[] | null }> {
     const endpoint = await this.endpoints.byId(key.endpointId);
@@ -222,6 +232,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     const committed = await this.committer.commit({
       key,
       session: next,
+      leaseToken,
       messageId: message.id,
       outcome: failure === null ? { status: 'done' } : { status: 'failed', error: failure },
       outputs,

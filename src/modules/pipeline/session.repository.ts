@@ -11,6 +11,23 @@ export interface ClaimedSession {
   lastSequence: number;
 }
 
+/** A session whose lease this instance took: its state then, and the lease's token, which fences its commits. */
+export interface SessionClaim {
+  session: ClaimedSession;
+  leaseToken: string;
+}
+
+/** A claim as the statements that claim return it. */
+export interface SessionClaimRow extends SessionKeyRow {
+  state: unknown;
+  last_sequence: number;
+  lease_token: string;
+}
+
+export function toSessionClaim(row: Omit<SessionClaimRow, keyof SessionKeyRow>): SessionClaim {
+  return { session: { state: row.state, lastSequence: row.last_sequence }, leaseToken: row.lease_token };
+}
+
 interface OwnedKey extends SessionKey {
   owner: string;
   leaseMs: number;
@@ -34,18 +51,35 @@ function lockSessionRows(keys: string, condition = 'true'): string {
        FOR UPDATE) l`;
 }
 
-// Rows are inserted, and so locked, in the parameter's order (ORDER BY its ordinality): keys come in the global
-// order (uniqueSorted), so instances cannot deadlock on each other.
-const CLAIM = statement(
-  `INSERT INTO sessions AS s (endpoint_id, user_id, session_id, lease_owner, lease_expires_at)
-   SELECT k.e, k.u, k.s, k.owner, ${millisecondsFromNow('k.lease_ms')}
-   FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (e uuid, u text, s text, owner text, lease_ms int))
-     WITH ORDINALITY AS k
-   ORDER BY k.ordinality
+/**
+ * SQL that claims sessions: creates each one if new and takes its lease if free, expired, or already ours, returning
+ * the state and lease token of each one claimed (SessionClaimRow; a session leased to another instance returns
+ * nothing). Taking a lease that was not ours makes a new token; renewing ours keeps it. `from` is a FROM item aliased
+ * `k` with columns e, u, s (the key), owner and lease_ms; rows are inserted, and so locked, in `orderBy`'s order,
+ * which must be the global key order (see lockSessionRows). Used by CLAIM and by the inbox insert (InboxRepository),
+ * which claims the sessions it wakes.
+ */
+export function claimSessions(from: string, orderBy = 'k.e, k.u COLLATE "C", k.s COLLATE "C"'): string {
+  return `INSERT INTO sessions AS s (endpoint_id, user_id, session_id, lease_owner, lease_expires_at, lease_token)
+   SELECT k.e, k.u, k.s, k.owner, ${millisecondsFromNow('k.lease_ms')}, gen_random_uuid()
+   FROM ${from}
+   ORDER BY ${orderBy}
    ON CONFLICT (endpoint_id, user_id, session_id) DO UPDATE
-     SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at
+     SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at,
+       lease_token = CASE WHEN s.lease_owner = EXCLUDED.lease_owner THEN coalesce(s.lease_token, EXCLUDED.lease_token)
+         ELSE EXCLUDED.lease_token END
      WHERE s.lease_owner IS NULL OR s.lease_expires_at < now() OR s.lease_owner = EXCLUDED.lease_owner
-   RETURNING s.endpoint_id, s.user_id, s.session_id, s.state, s.last_sequence`,
+   RETURNING s.endpoint_id, s.user_id, s.session_id, s.state, s.last_sequence, s.lease_token`;
+}
+
+// The parameter's order (ORDER BY its ordinality: a set-returning function's output order is not guaranteed by
+// itself) is the global key order: claimMany passes the keys through uniqueSorted.
+const CLAIM = statement(
+  claimSessions(
+    `ROWS FROM (jsonb_to_recordset($1::jsonb) AS (e uuid, u text, s text, owner text, lease_ms int))
+     WITH ORDINALITY AS k`,
+    'k.ordinality',
+  ),
   { bookkeeping: true },
 );
 
@@ -78,19 +112,19 @@ const RELEASE = statement(
 /**
  * Sessions: per-conversation state plus the lease that makes one instance at a time its processor.
  * Ordering rests on the lease: only the owner reads the session's pending messages and writes its state,
- * and every write is fenced by `lease_owner = me`, so an owner that lost its lease (it stalled past
- * expiry) cannot commit over its successor. Concurrent calls for different sessions are batched into one
- * statement each (see Batcher).
+ * and every write is fenced by `lease_owner = me` and the token of the lease it read the state under, so an owner
+ * that lost its lease (it stalled past expiry) cannot commit over its successor, even once it holds a new lease.
+ * Concurrent calls for different sessions are batched into one statement each (see Batcher).
  */
 @Injectable()
 export class SessionRepository {
-  private readonly claims = new Batcher<OwnedKey, ClaimedSession | null>((keys) => this.claimMany(keys));
+  private readonly claims = new Batcher<OwnedKey, SessionClaim | null>((keys) => this.claimMany(keys));
   private readonly releases = new Batcher<OwnedKey, boolean>((keys) => this.releaseIdleMany(keys));
 
   constructor(private readonly sql: Sql) {}
 
   /** Creates the session if new and takes its lease if free, expired, or already ours. Null when another instance holds it. */
-  claim(key: SessionKey, owner: string, leaseMs: number): Promise<ClaimedSession | null> {
+  claim(key: SessionKey, owner: string, leaseMs: number): Promise<SessionClaim | null> {
     return this.claims.add({ ...key, owner, leaseMs });
   }
 
@@ -104,9 +138,10 @@ export class SessionRepository {
 
   /**
    * The head of the message commit (see CommitPart): writes the sessions' states after their messages and renews
-   * the leases, fenced by `lease_owner`; `saved` holds the keys still ours (with `lease_owner`) — a session missing
-   * from it lost its lease and must not commit. Also fenced by the message: one that is no longer pending was
-   * processed already (by an instance that held the lease before) and must not be committed twice. The rows are
+   * the leases, fenced by `lease_owner` and the lease's token; `saved` holds the keys still ours (with
+   * `lease_owner`) — a session missing from it lost its lease and must not commit. Also fenced by the message: one
+   * that is no longer pending was processed already (by an instance that held the lease before) and must not be
+   * committed twice. The rows are
    * locked in key order first (lockSessionRows; the UPDATE's join order would be the planner's). The message is
    * looked up by its key (a scalar subquery: as EXISTS, it is planned as a hash join over every pending entry of the
    * inbox's index). Its rows go in as `$1`.
@@ -117,6 +152,7 @@ export class SessionRepository {
       owner: string;
       leaseMs: number;
       session: ClaimedSession;
+      leaseToken: string;
       messageId: string;
     }>,
   ): {
@@ -126,20 +162,23 @@ export class SessionRepository {
     return {
       ctes: `session_saves AS MATERIALIZED (
          SELECT * FROM jsonb_to_recordset($1::jsonb)
-           AS v(e uuid, u text, s text, owner text, lease_ms int, state jsonb, last_sequence int, message_id uuid)),
+           AS v(e uuid, u text, s text, owner text, lease_token uuid, lease_ms int, state jsonb, last_sequence int,
+             message_id uuid)),
        locked_sessions AS MATERIALIZED (${lockSessionRows('session_saves')}),
        saved AS (
          UPDATE sessions s SET state = v.state, last_sequence = v.last_sequence,
            lease_expires_at = ${millisecondsFromNow('v.lease_ms')}, updated_at = now()
          FROM locked_sessions v
-         WHERE s.ctid = ANY (ARRAY(SELECT row_id FROM locked_sessions)) AND s.ctid = v.row_id AND s.lease_owner = v.owner
+         WHERE s.ctid = ANY (ARRAY(SELECT row_id FROM locked_sessions)) AND s.ctid = v.row_id
+           AND s.lease_owner = v.owner AND s.lease_token = v.lease_token
            AND (SELECT m.status FROM inbound_messages m WHERE m.id = v.message_id) = 'pending'
          RETURNING s.endpoint_id, s.user_id, s.session_id, s.lease_owner)`,
       // The state goes in as a nested value (a null state is stored as SQL NULL, as a new session's is).
       rows: jsonRows(
-        saves.map(({ key, owner, leaseMs, session, messageId }) => ({
+        saves.map(({ key, owner, leaseMs, session, leaseToken, messageId }) => ({
           ...keyRow(key),
           owner,
+          lease_token: leaseToken,
           lease_ms: leaseMs,
           state: session.state,
           last_sequence: session.lastSequence,
@@ -153,12 +192,12 @@ export class SessionRepository {
     await this.sql.query(RELEASE, [key.endpointId, key.userId, key.sessionId, owner]);
   }
 
-  private async claimMany(keys: OwnedKey[]): Promise<Array<ClaimedSession | null>> {
+  private async claimMany(keys: OwnedKey[]): Promise<Array<SessionClaim | null>> {
     const unique = uniqueSorted(keys);
-    const { rows } = await this.sql.query<SessionKeyRow & { state: unknown; last_sequence: number }>(CLAIM, [
+    const { rows } = await this.sql.query<SessionClaimRow>(CLAIM, [
       jsonRows(unique.map((key) => ({ ...keyRow(key), owner: key.owner, lease_ms: key.leaseMs }))),
     ]);
-    const claimed = new Map(rows.map((row) => [rowKey(row), { state: row.state, lastSequence: row.last_sequence }]));
+    const claimed = new Map(rows.map((row) => [rowKey(row), toSessionClaim(row)]));
     return keys.map((key) => claimed.get(sessionKeyString(key)) ?? null);
   }
 
