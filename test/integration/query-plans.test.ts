@@ -78,8 +78,8 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('query plans of the hot state
     await t?.close();
   });
 
-  it('the inbox insert probes the pending messages of each session by key', async () => {
-    const text = await plan(INSERT_MESSAGES, ['[]']);
+  it('the inbox insert probes the pending messages and the lease of each session by key', async () => {
+    const text = await plan(INSERT_MESSAGES, ['[]', 'me', '15000']);
     expect(text).toContain('idx_inbound_pending_session');
     expect(text).not.toMatch(FULL_READ);
   });

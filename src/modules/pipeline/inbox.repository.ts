@@ -102,7 +102,7 @@ export const INSERT_MESSAGES = statement(`WITH inserted AS (
          WHERE h.endpoint_id = c.endpoint_id AND h.user_id = c.user_id AND h.session_id = c.session_id),
        '-infinity') < now()),
    live_endpoints AS MATERIALIZED (
-     SELECT e.id FROM endpoints e WHERE e.id IN (SELECT w.e FROM woken w) ORDER BY e.id FOR KEY SHARE),
+     SELECT e.id FROM endpoints e WHERE e.id = ANY (ARRAY(SELECT w.e FROM woken w)) ORDER BY e.id FOR KEY SHARE),
    claimed AS (${claimSessions(`(SELECT w.e, w.u, w.s, $2::text AS owner, $3::int AS lease_ms
        FROM woken w JOIN live_endpoints l ON l.id = w.e) AS k`)})
    SELECT c.id, c.received_at, c.alone, s.endpoint_id IS NOT NULL AS claimed, s.state, s.last_sequence,
