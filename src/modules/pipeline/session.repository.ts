@@ -34,9 +34,16 @@ interface OwnedKey extends SessionKey {
 }
 
 /**
- * Locks the session rows of the keys in `keys` (a CTE with columns e, u, s, and more), in the global key order every
- * batched statement on sessions locks in, so instances cannot deadlock on each other: byte order ("C", whatever the
- * database's collation), the order of uniqueSorted. Each row is found by one index lookup: as a join, with a batch
+ * The global order in which every batched statement on sessions locks their rows, so that instances cannot deadlock
+ * on each other: an ORDER BY list over the key columns e, u, s of `alias`, in byte order ("C", whatever the
+ * database's collation), which is also uniqueSorted's.
+ */
+function keyOrder(alias: string): string {
+  return `${alias}.e, ${alias}.u COLLATE "C", ${alias}.s COLLATE "C"`;
+}
+
+/**
+ * Locks the session rows of the keys in `keys` (a CTE with columns e, u, s, and more), in keyOrder. Each row is found by one index lookup: as a join, with a batch
  * estimated at 100 keys (any JSON parameter's row count), the planner reads the whole sessions table instead once it
  * holds a few thousand conversations, for every batch. Returns the keys' columns and `row_id`, the locked row's ctid,
  * for the UPDATE to find it by: `WHERE s.ctid = ANY (ARRAY(SELECT row_id FROM l)) AND s.ctid = l.row_id` (the array
@@ -44,7 +51,7 @@ interface OwnedKey extends SessionKey {
  * row (`s`).
  */
 function lockSessionRows(keys: string, condition = 'true'): string {
-  return `SELECT k.*, l.row_id FROM (SELECT * FROM ${keys} ORDER BY e, u COLLATE "C", s COLLATE "C") k
+  return `SELECT k.*, l.row_id FROM (SELECT * FROM ${keys} x ORDER BY ${keyOrder('x')}) k
      CROSS JOIN LATERAL (
        SELECT s.ctid AS row_id FROM sessions s
        WHERE s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s AND ${condition}
@@ -55,15 +62,14 @@ function lockSessionRows(keys: string, condition = 'true'): string {
  * SQL that claims sessions: creates each one if new and takes its lease if free, expired, or already ours, returning
  * the state and lease token of each one claimed (SessionClaimRow; a session leased to another instance returns
  * nothing). Taking a lease that was not ours makes a new token; renewing ours keeps it. `from` is a FROM item aliased
- * `k` with columns e, u, s (the key), owner and lease_ms; rows are inserted, and so locked, in `orderBy`'s order,
- * which must be the global key order (see lockSessionRows). Used by CLAIM and by the inbox insert (InboxRepository),
- * which claims the sessions it wakes.
+ * `k` with columns e, u, s (the key), owner and lease_ms; rows are inserted, and so locked, in keyOrder. Used by
+ * CLAIM and by the inbox insert (InboxRepository), which claims the sessions it wakes.
  */
-export function claimSessions(from: string, orderBy = 'k.e, k.u COLLATE "C", k.s COLLATE "C"'): string {
+export function claimSessions(from: string): string {
   return `INSERT INTO sessions AS s (endpoint_id, user_id, session_id, lease_owner, lease_expires_at, lease_token)
    SELECT k.e, k.u, k.s, k.owner, ${millisecondsFromNow('k.lease_ms')}, gen_random_uuid()
    FROM ${from}
-   ORDER BY ${orderBy}
+   ORDER BY ${keyOrder('k')}
    ON CONFLICT (endpoint_id, user_id, session_id) DO UPDATE
      SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at,
        lease_token = CASE WHEN s.lease_owner = EXCLUDED.lease_owner THEN coalesce(s.lease_token, EXCLUDED.lease_token)
@@ -72,14 +78,8 @@ export function claimSessions(from: string, orderBy = 'k.e, k.u COLLATE "C", k.s
    RETURNING s.endpoint_id, s.user_id, s.session_id, s.state, s.last_sequence, s.lease_token`;
 }
 
-// The parameter's order (ORDER BY its ordinality: a set-returning function's output order is not guaranteed by
-// itself) is the global key order: claimMany passes the keys through uniqueSorted.
 const CLAIM = statement(
-  claimSessions(
-    `ROWS FROM (jsonb_to_recordset($1::jsonb) AS (e uuid, u text, s text, owner text, lease_ms int))
-     WITH ORDINALITY AS k`,
-    'k.ordinality',
-  ),
+  claimSessions(`jsonb_to_recordset($1::jsonb) AS k(e uuid, u text, s text, owner text, lease_ms int)`),
   { bookkeeping: true },
 );
 
