@@ -121,14 +121,14 @@ const DUE_SESSIONS = statement(`SELECT endpoint_id, user_id, session_id FROM (
    WHERE next_attempt_at <= now() AND (lease_owner IS NULL OR lease_expires_at < now())
    LIMIT $1`);
 
-// The attempt and the outcome in one statement; only rows still leased by their finisher are updated. An attempt
-// that delivers its output is kept on the outbox row (most outputs have no other); one that failed, or whose lease
-// was lost meanwhile, gets a delivery_attempts row. The start time comes as epoch milliseconds: a Date makes
+// The attempt and the outcome in one statement; only rows still leased by their finisher are updated. An attempt that
+// delivers its output is kept on the outbox row (most outputs have no other); one that failed, or whose lease was
+// lost meanwhile, gets a delivery_attempts row. The start time comes as epoch milliseconds: a Date makes
 // JSON.stringify take its slow path (toJSON), measured 3x the cost. Each outbox row is found by one lookup of its id,
 // then updated by its ctid, given as an array (a TID scan): as a join, with a batch estimated at 100 rows (any JSON
-// parameter's row count), the planner reads the whole outbox instead once it holds a few thousand outputs. No lock is needed between the two: a
-// row leased to us is changed by no one else but an instance that took it over after our lease expired, and then its
-// new version (another ctid, another owner) is rightly not updated.
+// parameter's row count), the planner reads the whole outbox instead once it holds a few thousand outputs. No lock is
+// needed between the two: a row leased to us is changed by no one else but an instance that took it over after our
+// lease expired, and then its new version (another ctid, another owner) is rightly not updated.
 export const FINISH_ATTEMPTS = statement(
   `WITH v AS (
      SELECT * FROM jsonb_to_recordset($1::jsonb)
