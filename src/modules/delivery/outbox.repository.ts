@@ -124,17 +124,15 @@ const DUE_SESSIONS = statement(`SELECT endpoint_id, user_id, session_id FROM (
 // The attempt and the outcome in one statement; only rows still leased by their finisher are updated. An attempt that
 // delivers its output is kept on the outbox row (most outputs have no other); one that failed, or whose lease was
 // lost meanwhile, gets a delivery_attempts row. The start time comes as epoch milliseconds: a Date makes
-// JSON.stringify take its slow path (toJSON), measured 3x the cost. Each outbox row is found by one lookup of its id,
-// then updated by its ctid, given as an array (a TID scan): as a join, with a batch estimated at 100 rows (any JSON
-// parameter's row count), the planner reads the whole outbox instead once it holds a few thousand outputs. No lock is
-// needed between the two: a row leased to us is changed by no one else but an instance that took it over after our
-// lease expired, and then its new version (another ctid, another owner) is rightly not updated.
+// JSON.stringify take its slow path (toJSON), measured 3x the cost. The rows are found through the primary key, given
+// as an array: as a join alone, with a batch estimated at 100 rows (any JSON parameter's row count), the planner
+// reads the whole outbox instead once it holds a few thousand outputs. By id, not by ctid: an operator's re-send may
+// update a pending row meanwhile, and its new version is found from the id, not from a ctid taken before.
 export const FINISH_ATTEMPTS = statement(
   `WITH v AS (
      SELECT * FROM jsonb_to_recordset($1::jsonb)
        AS v(id uuid, owner text, attempt int, started_ms float8, duration_ms int, status_code int, error text,
             response_body text, status text, delay_ms float8, last_error text)),
-   found AS MATERIALIZED (SELECT v.*, (SELECT o.ctid FROM outbox o WHERE o.id = v.id) AS row_id FROM v),
    finished AS (
      UPDATE outbox o SET status = v.status, attempt_count = GREATEST(o.attempt_count, v.attempt),
        next_attempt_at = ${millisecondsFromNow('v.delay_ms')},
@@ -143,14 +141,13 @@ export const FINISH_ATTEMPTS = statement(
        delivered_attempt_started_at = CASE WHEN v.status = 'delivered' THEN to_timestamp(v.started_ms / 1000) END,
        delivered_attempt_duration_ms = CASE WHEN v.status = 'delivered' THEN v.duration_ms END,
        delivered_response_body = CASE WHEN v.status = 'delivered' THEN v.response_body END
-     FROM found v WHERE o.ctid = ANY (ARRAY(SELECT row_id FROM found)) AND o.ctid = v.row_id
-       AND o.lease_owner = v.owner
+     FROM v WHERE o.id = ANY (ARRAY(SELECT x.id FROM v x)) AND o.id = v.id AND o.lease_owner = v.owner
      RETURNING o.id, o.status)
    INSERT INTO delivery_attempts (outbox_id, attempt, started_at, duration_ms, status_code, error, response_body)
    SELECT v.id, v.attempt, to_timestamp(v.started_ms / 1000), v.duration_ms, v.status_code, v.error, v.response_body
-   FROM found v
+   FROM v
    -- Only for rows that still exist: a conversation erased while its POST was in flight must not fail the batch.
-   WHERE v.row_id IS NOT NULL
+   WHERE (SELECT 1 FROM outbox x WHERE x.id = v.id) IS NOT NULL
      AND NOT EXISTS (SELECT 1 FROM finished f WHERE f.id = v.id AND f.status = 'delivered')
    ON CONFLICT (outbox_id, attempt) DO NOTHING`,
   { bookkeeping: true },

@@ -43,17 +43,17 @@ function keyOrder(alias: string): string {
 }
 
 /**
- * Locks the session rows of the keys in `keys` (a CTE with columns e, u, s, and more), in keyOrder. Each row is found by one index lookup: as a join, with a batch
- * estimated at 100 keys (any JSON parameter's row count), the planner reads the whole sessions table instead once it
- * holds a few thousand conversations, for every batch. Returns the keys' columns and `row_id`, the locked row's ctid,
- * for the UPDATE to find it by: `WHERE s.ctid = ANY (ARRAY(SELECT row_id FROM l)) AND s.ctid = l.row_id` (the array
- * makes it a TID scan; the join alone may be planned as a hash join over the whole table). `condition`: more on the
- * row (`s`).
+ * Locks the session rows of the keys in `keys` (a CTE with columns e, u, s, and more), in keyOrder, and returns the
+ * keys whose row it locked. Each row is found by one index lookup: as a join, with a batch estimated at 100 keys (any
+ * JSON parameter's row count), the planner read the whole sessions table instead once it held a few thousand
+ * conversations, for every batch. `condition`: more on the row (`s`). The UPDATE that follows joins the locked keys
+ * by key (query-plans.test.ts checks that it goes through the index), not by ctid: a row updated by another
+ * transaction since the statement began is followed to its new version, which a ctid taken from the lock would miss.
  */
 function lockSessionRows(keys: string, condition = 'true'): string {
-  return `SELECT k.*, l.row_id FROM (SELECT * FROM ${keys} x ORDER BY ${keyOrder('x')}) k
+  return `SELECT k.* FROM (SELECT * FROM ${keys} x ORDER BY ${keyOrder('x')}) k
      CROSS JOIN LATERAL (
-       SELECT s.ctid AS row_id FROM sessions s
+       SELECT 1 FROM sessions s
        WHERE s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s AND ${condition}
        FOR UPDATE) l`;
 }
@@ -98,7 +98,7 @@ export const RELEASE_IF_IDLE = statement(
    locked AS MATERIALIZED (${lockSessionRows('idle', 's.lease_owner = k.owner')})
    UPDATE sessions s SET lease_owner = NULL, lease_expires_at = NULL
    FROM locked l
-   WHERE s.ctid = ANY (ARRAY(SELECT row_id FROM locked)) AND s.ctid = l.row_id
+   WHERE s.endpoint_id = l.e AND s.user_id = l.u AND s.session_id = l.s
    RETURNING s.endpoint_id, s.user_id, s.session_id`,
   { bookkeeping: true },
 );
@@ -169,7 +169,7 @@ export class SessionRepository {
          UPDATE sessions s SET state = v.state, last_sequence = v.last_sequence,
            lease_expires_at = ${millisecondsFromNow('v.lease_ms')}, updated_at = now()
          FROM locked_sessions v
-         WHERE s.ctid = ANY (ARRAY(SELECT row_id FROM locked_sessions)) AND s.ctid = v.row_id
+         WHERE s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s
            AND s.lease_owner = v.owner AND s.lease_token = v.lease_token
            AND (SELECT m.status FROM inbound_messages m WHERE m.id = v.message_id) = 'pending'
          RETURNING s.endpoint_id, s.user_id, s.session_id, s.lease_owner)`,
