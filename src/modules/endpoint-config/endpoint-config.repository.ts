@@ -105,12 +105,20 @@ export class EndpointConfigRepository {
    * Deletes the endpoint and everything stored for it; returns its URL token, or null when there was none. Its
    * sessions, inbox, keys and transformer storage go by foreign-key cascade. Outputs, transcript entries and
    * analytics events have no foreign key (see migration DropRecordForeignKeys): they are deleted here, after the
-   * endpoint, each by a statement of its own. Deleting the endpoint locks its sessions, so it waits for a message
-   * commit in progress (it holds its session's row); each later statement sees what that commit wrote, and a
-   * commit that comes after finds its session gone and writes nothing.
+   * endpoint, each by a statement of its own. Its sessions are locked first, so it waits for a message commit in
+   * progress (it holds its session's row); each later statement sees what that commit wrote, and a commit that comes
+   * after finds its session gone and writes nothing. They are locked before the cascade runs, in the order every
+   * statement locks sessions, because a commit locks its session before the inbox row it marks done, while the
+   * cascade deletes the inbox rows before the sessions: left to the cascade the two deadlock. The endpoint row is
+   * locked before them, so no new session or inbox row of it can come in between (their foreign-key checks wait).
    */
   async delete(id: string): Promise<string | null> {
     return this.endpoints.manager.transaction(async (manager) => {
+      await manager.query(`SELECT 1 FROM endpoints WHERE id = $1 FOR UPDATE`, [id]);
+      await manager.query(
+        `SELECT 1 FROM sessions WHERE endpoint_id = $1 ORDER BY user_id COLLATE "C", session_id COLLATE "C" FOR UPDATE`,
+        [id],
+      );
       const result = await manager
         .createQueryBuilder()
         .delete()
