@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type FindOptionsSelect, QueryFailedError, type Repository } from 'typeorm';
 import type { Keyset } from '../../common/pagination/pagination.js';
 import { EndpointEntity } from './endpoint-config.entity.js';
+import { sessionLockOrder } from '../pipeline/session-sql.js';
 
 /** The columns an endpoint is written with; id and timestamps come from the database. */
 export type EndpointRow = Omit<EndpointEntity, 'id' | 'createdAt' | 'updatedAt'>;
@@ -108,15 +109,17 @@ export class EndpointConfigRepository {
    * endpoint, each by a statement of its own. Its sessions are locked first, so it waits for a message commit in
    * progress (it holds its session's row); each later statement sees what that commit wrote, and a commit that comes
    * after finds its session gone and writes nothing. They are locked before the cascade runs, in the order every
-   * statement locks sessions, because a commit locks its session before the inbox row it marks done, while the
-   * cascade deletes the inbox rows before the sessions: left to the cascade the two deadlock. The endpoint row is
-   * locked before them, so no new session or inbox row of it can come in between (their foreign-key checks wait).
+   * statement locks sessions (sessionLockOrder), because a commit locks its session before the inbox row it marks
+   * done, while the cascade deletes the inbox rows before the sessions: left to the cascade the two deadlock. The
+   * endpoint row is locked before them, so no new session or inbox row of it can come in between (their foreign-key
+   * checks wait).
    */
   async delete(id: string): Promise<string | null> {
     return this.endpoints.manager.transaction(async (manager) => {
       await manager.query(`SELECT 1 FROM endpoints WHERE id = $1 FOR UPDATE`, [id]);
       await manager.query(
-        `SELECT 1 FROM sessions WHERE endpoint_id = $1 ORDER BY user_id COLLATE "C", session_id COLLATE "C" FOR UPDATE`,
+        `SELECT 1 FROM sessions WHERE endpoint_id = $1
+         ORDER BY ${sessionLockOrder('endpoint_id', 'user_id', 'session_id')} FOR UPDATE`,
         [id],
       );
       const result = await manager

@@ -6,7 +6,8 @@ import { jsonRows } from '../../database/json-rows.js';
 import { InstanceId } from '../../common/instance-id.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { Sql, statement } from '../../database/sql.js';
-import { claimSessions, toSessionClaim, type SessionClaim } from './session.repository.js';
+import { claimSessions, toSessionClaim, type SessionClaim, type SessionClaimRow } from './session.repository.js';
+import { noPendingMessage } from './session-sql.js';
 import { keyRow, rowKey, sessionKeyString, uniqueSorted, type SessionKey, type SessionKeyRow } from './session-key.js';
 
 export type InboundKind = 'message' | 'inject' | 'notify';
@@ -32,14 +33,12 @@ export interface AcceptedMessage {
   claimed: SessionClaim | null;
 }
 
-interface InsertedRow {
+/** A row of INSERT_MESSAGES; the claim's columns are null unless `claimed`. */
+interface InsertedRow extends Omit<SessionClaimRow, keyof SessionKeyRow> {
   id: string;
   received_at: Date;
   alone: boolean;
   claimed: boolean;
-  state: unknown;
-  last_sequence: number;
-  lease_token: string;
 }
 
 export type MessageOutcome = { status: 'done' } | { status: 'failed'; error: string };
@@ -78,9 +77,8 @@ export type PendingJsonRow = Omit<PendingRow, 'received_at'> & { received_at: st
 //
 // The endpoints are locked before the sessions, in the order deleting an endpoint locks them (its row, then its
 // sessions): the insert's own foreign-key checks lock them only at the end of the statement, after the sessions, and
-// so could deadlock with a deletion. Both probes are scalar subqueries, one index lookup per message: as EXISTS, a
-// generic plan may hash the subquery instead, reading every pending entry of the inbox's index (dead ones too: a
-// bitmap scan never marks them) for every batch.
+// so could deadlock with a deletion. Both probes are scalar subqueries, one index lookup per message (see
+// noPendingMessage for why).
 export const INSERT_MESSAGES = statement(`WITH inserted AS (
      INSERT INTO inbound_messages (id, endpoint_id, user_id, session_id, kind, text, data, trace_id, client_ip)
      SELECT m.id, m.endpoint_id, m.user_id, m.session_id, m.kind, m.text, m.data, m.trace_id, m.client_ip
@@ -89,11 +87,8 @@ export const INSERT_MESSAGES = statement(`WITH inserted AS (
      ORDER BY m.ordinality
      RETURNING id, endpoint_id, user_id, session_id, received_at),
    checked AS MATERIALIZED (
-     SELECT i.id, i.endpoint_id, i.user_id, i.session_id, i.received_at, (
-         SELECT 1 FROM inbound_messages p
-         WHERE p.endpoint_id = i.endpoint_id AND p.user_id = i.user_id AND p.session_id = i.session_id
-           AND p.status = 'pending'
-         LIMIT 1) IS NULL AS alone
+     SELECT i.id, i.endpoint_id, i.user_id, i.session_id, i.received_at,
+       ${noPendingMessage('i.endpoint_id', 'i.user_id', 'i.session_id')} AS alone
      FROM inserted i),
    woken AS MATERIALIZED (
      SELECT DISTINCT c.endpoint_id AS e, c.user_id AS u, c.session_id AS s FROM checked c

@@ -3,6 +3,7 @@ import { Batcher } from '../../common/concurrency/batcher.js';
 import { jsonRows } from '../../database/json-rows.js';
 import { millisecondsFromNow, Sql, statement } from '../../database/sql.js';
 import { keyRow, rowKey, sessionKeyString, uniqueSorted, type SessionKey, type SessionKeyRow } from './session-key.js';
+import { noPendingMessage, sessionLockOrder } from './session-sql.js';
 
 export interface ClaimedSession {
   /** The flow engine's state; null for a new conversation. */
@@ -34,24 +35,16 @@ interface OwnedKey extends SessionKey {
 }
 
 /**
- * The global order in which every batched statement on sessions locks their rows, so that instances cannot deadlock
- * on each other: an ORDER BY list over the key columns e, u, s of `alias`, in byte order ("C", whatever the
- * database's collation), which is also uniqueSorted's.
- */
-function keyOrder(alias: string): string {
-  return `${alias}.e, ${alias}.u COLLATE "C", ${alias}.s COLLATE "C"`;
-}
-
-/**
- * Locks the session rows of the keys in `keys` (a CTE with columns e, u, s, and more), in keyOrder, and returns the
- * keys whose row it locked. Each row is found by one index lookup: as a join, with a batch estimated at 100 keys (any
- * JSON parameter's row count), the planner read the whole sessions table instead once it held a few thousand
- * conversations, for every batch. `condition`: more on the row (`s`). The UPDATE that follows joins the locked keys
- * by key (query-plans.test.ts checks that it goes through the index), not by ctid: a row updated by another
- * transaction since the statement began is followed to its new version, which a ctid taken from the lock would miss.
+ * Locks the session rows of the keys in `keys` (a CTE with columns e, u, s, and more), in sessionLockOrder, and
+ * returns the keys whose row it locked. Each row is found by one index lookup: as a join, with a batch estimated at
+ * 100 keys (any JSON parameter's row count), the planner read the whole sessions table instead once it held a few
+ * thousand conversations, for every batch. `condition`: more on the row (`s`). The UPDATE that follows joins the
+ * locked keys by key (query-plans.test.ts checks that it goes through the index), not by ctid: a row updated by
+ * another transaction since the statement began is followed to its new version, which a ctid taken from the lock
+ * would miss.
  */
 function lockSessionRows(keys: string, condition = 'true'): string {
-  return `SELECT k.* FROM (SELECT * FROM ${keys} x ORDER BY ${keyOrder('x')}) k
+  return `SELECT k.* FROM (SELECT * FROM ${keys} x ORDER BY ${sessionLockOrder('x.e', 'x.u', 'x.s')}) k
      CROSS JOIN LATERAL (
        SELECT 1 FROM sessions s
        WHERE s.endpoint_id = k.e AND s.user_id = k.u AND s.session_id = k.s AND ${condition}
@@ -61,15 +54,15 @@ function lockSessionRows(keys: string, condition = 'true'): string {
 /**
  * SQL that claims sessions: creates each one if new and takes its lease if free, expired, or already ours, returning
  * the state and lease token of each one claimed (SessionClaimRow; a session leased to another instance returns
- * nothing). Taking a lease that was not ours makes a new token; renewing ours keeps it. `from` is a FROM item aliased
- * `k` with columns e, u, s (the key), owner and lease_ms; rows are inserted, and so locked, in keyOrder. Used by
- * CLAIM and by the inbox insert (InboxRepository), which claims the sessions it wakes.
+ * nothing). Taking a lease that was not ours makes a new token; renewing ours keeps it. `from` is a FROM item
+ * aliased `k` with columns e, u, s (the key), owner and lease_ms; rows are inserted, and so locked, in
+ * sessionLockOrder. Used by CLAIM and by the inbox insert (InboxRepository), which claims the sessions it wakes.
  */
 export function claimSessions(from: string): string {
   return `INSERT INTO sessions AS s (endpoint_id, user_id, session_id, lease_owner, lease_expires_at, lease_token)
    SELECT k.e, k.u, k.s, k.owner, ${millisecondsFromNow('k.lease_ms')}, gen_random_uuid()
    FROM ${from}
-   ORDER BY ${keyOrder('k')}
+   ORDER BY ${sessionLockOrder('k.e', 'k.u', 'k.s')}
    ON CONFLICT (endpoint_id, user_id, session_id) DO UPDATE
      SET lease_owner = EXCLUDED.lease_owner, lease_expires_at = EXCLUDED.lease_expires_at,
        lease_token = CASE WHEN s.lease_owner = EXCLUDED.lease_owner THEN coalesce(s.lease_token, EXCLUDED.lease_token)
@@ -83,18 +76,13 @@ const CLAIM = statement(
   { bookkeeping: true },
 );
 
-// The idle check runs once per key (MATERIALIZED), one lookup in the pending-session index each: a scalar subquery,
-// because as NOT EXISTS it is planned as a hash anti-join that reads every pending entry of that index (dead ones
-// too: a bitmap scan never marks them) for every release, a cost that grows with the backlog. The rows are then
-// locked in key order (lockSessionRows).
+// The idle check runs once per key (MATERIALIZED, see noPendingMessage); the rows are then locked in key order
+// (lockSessionRows).
 export const RELEASE_IF_IDLE = statement(
   `WITH idle AS MATERIALIZED (
      SELECT k.e, k.u, k.s, k.owner
      FROM jsonb_to_recordset($1::jsonb) AS k(e uuid, u text, s text, owner text)
-     WHERE (
-       SELECT 1 FROM inbound_messages m
-       WHERE m.endpoint_id = k.e AND m.user_id = k.u AND m.session_id = k.s AND m.status = 'pending'
-       LIMIT 1) IS NULL),
+     WHERE ${noPendingMessage('k.e', 'k.u', 'k.s')}),
    locked AS MATERIALIZED (${lockSessionRows('idle', 's.lease_owner = k.owner')})
    UPDATE sessions s SET lease_owner = NULL, lease_expires_at = NULL
    FROM locked l
