@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
-import { PREPARED_PLAN_LIFETIME_S } from '../../src/database/sql.js';
+import { PREPARED_PLAN_LIFETIME_S, Sql } from '../../src/database/sql.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEndpoint, createFlow, sayFlow } from '../factories/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -8,10 +8,11 @@ import { testDatabaseKind } from '../support/test-database.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 const mainPool = (t: TestApp): pg.Pool => (t.app.get(DataSource).driver as unknown as { master: pg.Pool }).master;
+const bookkeepingPool = (t: TestApp): pg.Pool =>
+  t.app.get<Sql, { bookkeepingPool: pg.Pool }>(Sql).bookkeepingPool;
 
-/** The prepared statements of every connection in the app's main pool (all idle once the work is done). */
-async function preparedStatements(t: TestApp): Promise<string[]> {
-  const pool = mainPool(t);
+/** The prepared statements of every connection in a pool of the app (all idle once the work is done). */
+async function preparedStatements(t: TestApp, pool = mainPool(t)): Promise<string[]> {
   const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
   try {
     const names = new Set<string>();
@@ -63,6 +64,11 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('prepared statements on Postg
       expect(prepared.some((entry) => /^hookflow_\w+ WITH session_saves AS MATERIALIZED/.test(entry))).toBe(true);
       // A plan is kept at most as long as its connection: renewed every minute, plans follow the tables' growth.
       expect(mainPool(t).options.maxLifetimeSeconds).toBe(PREPARED_PLAN_LIFETIME_S);
+      // Of the bookkeeping statements, only the delivery outcome is prepared (see Sql): the claims are planned anew.
+      const bookkeeping = await preparedStatements(t, bookkeepingPool(t));
+      expect(bookkeeping).toHaveLength(1);
+      expect(bookkeeping[0]).toMatch(/^hookflow_\w+ WITH v AS \( SELECT \* FROM jsonb_to_recordset/);
+      expect(bookkeepingPool(t).options.maxLifetimeSeconds).toBe(PREPARED_PLAN_LIFETIME_S);
     } finally {
       await t.close();
     }
@@ -72,6 +78,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('prepared statements on Postg
     const t = await runMessages({ DATABASE_PREPARED_STATEMENTS: 'false' });
     try {
       expect(await preparedStatements(t)).toEqual([]);
+      expect(await preparedStatements(t, bookkeepingPool(t))).toEqual([]);
       expect(mainPool(t).options.maxLifetimeSeconds).toBe(0);
     } finally {
       await t.close();

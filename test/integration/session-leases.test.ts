@@ -46,7 +46,7 @@ describe('session leases', () => {
       dataProtection: endpoint!.dataProtection,
       turn: {
         key: sessionKey,
-        message: { id: messageId, kind: 'message', text: 'x', data: null },
+        message: { id: messageId, kind: 'message', text: 'x', data: null, clientIp: null },
         intent: null,
         outputs: [],
       },
