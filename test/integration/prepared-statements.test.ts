@@ -8,8 +8,7 @@ import { testDatabaseKind } from '../support/test-database.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 const mainPool = (t: TestApp): pg.Pool => (t.app.get(DataSource).driver as unknown as { master: pg.Pool }).master;
-const bookkeepingPool = (t: TestApp): pg.Pool =>
-  t.app.get<Sql, { bookkeepingPool: pg.Pool }>(Sql).bookkeepingPool;
+const bookkeepingPool = (t: TestApp): pg.Pool => t.app.get<Sql, { bookkeepingPool: pg.Pool }>(Sql).bookkeepingPool;
 
 /** The prepared statements of every connection in a pool of the app (all idle once the work is done). */
 async function preparedStatements(t: TestApp, pool = mainPool(t)): Promise<string[]> {
