@@ -1,5 +1,5 @@
-// Webhook sender micro-benchmark: the built axios-based OutboundHttpClient against the node:http WebhookPoster
-// (dist/, in this process, on one shared pair of SSRF-guarded keep-alive agents, as in the server), both POSTing
+// Webhook sender micro-benchmark: the built axios-based OutboundHttpClient against the undici-based WebhookPoster
+// (dist/, in this process, on one shared set of SSRF-guarded keep-alive agents, as in the server), both POSTing
 // a ~400-byte signed-looking JSON body to a loopback node:http receiver in a child process (so its CPU is not
 // counted) that answers 200 with a small JSON body. Per client: calls one at a time, then `--parallel` in flight;
 // client CPU per call (process.cpuUsage: user + system of this process) and calls/s, medians over the rounds.
@@ -139,6 +139,7 @@ try {
 } finally {
   agents.httpAgent.destroy();
   agents.httpsAgent.destroy();
+  await agents.dispatcher?.destroy(); // builds before the undici sender have none
   receiver.stop();
 }
 

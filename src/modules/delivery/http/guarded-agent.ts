@@ -3,6 +3,7 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { Duplex } from 'node:stream';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { stripIpDecorations } from './ip-address.util.js';
 import { assertAddressesAllowed, resolveHost, type AllowList, type HostResolver } from './ssrf-policy.js';
 import { SsrfError } from './ssrf.errors.js';
@@ -23,7 +24,15 @@ export interface GuardedAgentOptions {
 export interface GuardedAgents {
   readonly httpAgent: http.Agent;
   readonly httpsAgent: https.Agent;
+  /** The same guard and pool size for undici, which the webhook sender runs on (see WebhookPoster). */
+  readonly dispatcher: Dispatcher;
 }
+
+/**
+ * How long undici may try to connect. Each exchange has its own deadline, which gives up sooner (see `exchange`);
+ * this only bounds a connection attempt left behind by one: the longest delivery timeout an endpoint may set.
+ */
+const CONNECT_TIMEOUT_MS = 60_000;
 
 type CreateConnectionCallback = (err: Error | null, stream: Duplex) => void;
 
@@ -72,7 +81,11 @@ export function createGuardedLookup(allowList: AllowList, resolve: HostResolver 
 /** Node skips `lookup` for IP-literal hosts, so those are checked before connecting. */
 function refuseConnection(options: http.ClientRequestArgs, allowList: AllowList): Error | undefined {
   if (options.socketPath) return new SsrfError('unix socket connections are not allowed');
-  const host = stripIpDecorations(options.host ?? options.hostname ?? '');
+  return refuseIpLiteral(options.host ?? options.hostname ?? '', allowList);
+}
+
+function refuseIpLiteral(hostname: string, allowList: AllowList): Error | undefined {
+  const host = stripIpDecorations(hostname);
   if (isIP(host) === 0) return undefined;
   try {
     assertAddressesAllowed(host, [host], allowList);
@@ -115,7 +128,31 @@ class GuardedHttpsAgent extends https.Agent {
   }
 }
 
-/** One pair per process: the pools are what makes keep-alive reuse work. */
+/**
+ * An undici Agent behind the same guard as the node:http agents: its connector dials through the guarded `lookup`
+ * (net.connect and tls.connect take it as the agents' sockets do) and refuses forbidden IP literals first. TLS keeps
+ * the URL's host name for SNI and the certificate check. No request or body timeouts of its own: the caller's
+ * deadline covers the whole exchange.
+ */
+function createGuardedDispatcher(opts: GuardedAgentOptions, lookup: LookupFunction): Agent {
+  const connect = buildConnector({ timeout: CONNECT_TIMEOUT_MS, lookup });
+  const guardedConnect: buildConnector.connector = (options, callback) => {
+    const refusal = refuseIpLiteral(options.hostname, opts.allowList);
+    if (refusal) callback(refusal, null);
+    else connect(options, callback);
+  };
+  const freeSocketTimeoutMs = opts.freeSocketTimeoutMs ?? 4_000;
+  return new Agent({
+    connections: opts.maxSockets ?? 50,
+    keepAliveTimeout: freeSocketTimeoutMs,
+    keepAliveMaxTimeout: freeSocketTimeoutMs,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    connect: guardedConnect,
+  });
+}
+
+/** One set per process: the pools are what makes keep-alive reuse work. */
 export function createGuardedAgents(opts: GuardedAgentOptions): GuardedAgents {
   const options: http.AgentOptions = {
     keepAlive: opts.keepAlive ?? true,
@@ -130,5 +167,6 @@ export function createGuardedAgents(opts: GuardedAgentOptions): GuardedAgents {
   return {
     httpAgent: new GuardedHttpAgent(options, opts.allowList),
     httpsAgent: new GuardedHttpsAgent(options, opts.allowList),
+    dispatcher: createGuardedDispatcher(opts, options.lookup as LookupFunction),
   };
 }

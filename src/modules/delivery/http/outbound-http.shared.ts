@@ -44,6 +44,8 @@ export interface ExchangeContext {
   deadline: Deadline;
   /** Starts reading the response body (see {@link readCapped}); call it as soon as the response arrives. */
   readBody: (stream: Readable) => Promise<Buffer>;
+  /** How much of the body to keep, for a transport that reads it itself (as readBody does). */
+  maxBytes: number;
 }
 
 /** The status line and headers of a response (names lowercased, values flattened), and its capped body. */
@@ -67,8 +69,12 @@ const CONNECTION_ERROR_CODES = new Set([
   'EPIPE',
   'EADDRNOTAVAIL',
   'ERR_SOCKET_CONNECTION_TIMEOUT',
+  // undici: the connection closed or failed under a request; the dispatcher was closed (shutting down).
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
 ]);
-const TIMEOUT_ERROR_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED']);
+const TIMEOUT_ERROR_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT']);
 
 const noop = (): void => {};
 
@@ -121,7 +127,7 @@ export class Deadline {
 /**
  * Runs one request through `send` and reports the outcome as a value: the scheme check, the deadline over the
  * whole exchange, the body cap, `Retry-After` and the failure classification are the same whichever transport
- * (axios or node:http) carries it.
+ * (axios or undici) carries it.
  */
 export async function exchange(request: OutboundRequest, send: Transport): Promise<OutboundResponse> {
   const startedAt = performance.now();
@@ -131,7 +137,12 @@ export async function exchange(request: OutboundRequest, send: Transport): Promi
   const deadline = new Deadline(request.timeoutMs);
   const maxBytes = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   try {
-    const response = await send({ url, deadline, readBody: (stream) => readCapped(stream, maxBytes, deadline) });
+    const response = await send({
+      url,
+      deadline,
+      readBody: (stream) => readCapped(stream, maxBytes, deadline),
+      maxBytes,
+    });
     const body = await response.body;
     const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
     return {
