@@ -10,7 +10,8 @@
 //          databaseStats (PostgreSQL: settledStats() of database.mjs, read by stop() once the server exited and
 //          before the database is dropped) }
 //     dataDir    embedded only: use this folder (kept afterwards) instead of a fresh one; restarts and cold starts
-//     nodeArgs   e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/hookflow-prof']
+//     nodeArgs   e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/hookflow-prof']; $HOOKFLOW_NODE_ARGS (space-separated,
+//                e.g. '--perf-basic-prof' or a GC flag) goes before them, for any bench script
 //     env        extra environment (PIPELINE_SWEEP_INTERVAL_MS, DATABASE_POOL_SIZE, ...)
 //   await createEchoEndpoint(hookflow, client, { webhookUrl, flow = ECHO_FLOW, endpoint = {} })
 //       -> { flowId, endpointId, ingestUrl, signingSecret }
@@ -65,7 +66,7 @@ export async function startHookflow({
     server = await startServerProcess({
       name,
       script: MAIN,
-      nodeArgs,
+      nodeArgs: [...(process.env.HOOKFLOW_NODE_ARGS ?? '').split(' ').filter(Boolean), ...nodeArgs],
       port: await freePort(),
       env: { LOG_LEVEL: 'warn', ADMIN_API_KEY: adminKey, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', ...dbEnv, ...env },
     });
