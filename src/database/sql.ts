@@ -23,20 +23,13 @@ export interface Statement {
    * next output of its session was sent can only be lost together with everything after it.
    */
   readonly bookkeeping: boolean;
-  /**
-   * Whether it is prepared once per connection on PostgreSQL (see Sql): by default the durable statements are and
-   * bookkeeping ones are not. A statement whose generic plan finds its rows by key at any table size (checked in
-   * query-plans.test.ts) is worth preparing even as bookkeeping.
-   */
-  readonly prepared: boolean;
   /** The prepared statement's name (see Sql): the same for the same text. */
   readonly name: string;
 }
 
-export function statement(text: string, options: { bookkeeping?: boolean; prepared?: boolean } = {}): Statement {
+export function statement(text: string, options: { bookkeeping?: boolean } = {}): Statement {
   const name = `hookflow_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-  const bookkeeping = options.bookkeeping ?? false;
-  return { text, bookkeeping, prepared: options.prepared ?? !bookkeeping, name };
+  return { text, bookkeeping: options.bookkeeping ?? false, name };
 }
 
 /** SQL for now() plus `milliseconds` (an SQL expression: a column or a parameter). */
@@ -56,10 +49,10 @@ export function millisecondsFromNow(milliseconds: string): string {
  * keeps its generic plan while its connection lives, and one made when a table was small (right after start) would
  * keep scanning it whole once it has grown, so the main pool's connections live at most PREPARED_PLAN_LIFETIME_S
  * (pg-pool `maxLifetimeSeconds`): plans follow the tables within a minute. Bookkeeping statements stay unnamed,
- * planned for every execution, unless marked `prepared`: prepared, the claims' generic plans cost PostgreSQL 40 %
- * more CPU per output even with connections renewed every minute (delivery outcomes then waited on their locks,
- * 4× dearer), and they are small and cheap to plan. The delivery outcome is the exception: its generic plan finds
- * its rows by primary key (query-plans.test.ts), and prepared it costs 30 instead of 45 µs per output. Also not
+ * planned for every execution: prepared, their generic plans (claims, delivery outcomes) cost PostgreSQL 40 % more
+ * CPU per output even with connections renewed every minute, and they are small and cheap to plan. Measured again
+ * on 2026-12-07 for the delivery outcome alone: 30 instead of 45 µs per output in most runs, but 300 µs in 2 of 5,
+ * when its generic plan was made right after start, against a small outbox, and kept while it grew. Also not
  * `plan_cache_mode = force_custom_plan` on the connection: that re-plans the foreign-key checks PostgreSQL runs for
  * every row written, measured 0.02 ms per output.
  */
@@ -84,10 +77,9 @@ export class Sql implements OnApplicationShutdown {
     statement: Statement,
     values: unknown[],
   ): Promise<pg.QueryResult<Row>> {
-    const pool = statement.bookkeeping ? this.bookkeepingPool : this.pool;
-    if (this.prepares && statement.prepared)
-      return pool.query<Row>({ name: statement.name, text: statement.text, values });
-    return pool.query<Row>({ text: statement.text, values });
+    if (statement.bookkeeping) return this.bookkeepingPool.query<Row>({ text: statement.text, values });
+    if (this.prepares) return this.pool.query<Row>({ name: statement.name, text: statement.text, values });
+    return this.pool.query<Row>({ text: statement.text, values });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -63,11 +63,9 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('prepared statements on Postg
       expect(prepared.some((entry) => /^hookflow_\w+ WITH session_saves AS MATERIALIZED/.test(entry))).toBe(true);
       // A plan is kept at most as long as its connection: renewed every minute, plans follow the tables' growth.
       expect(mainPool(t).options.maxLifetimeSeconds).toBe(PREPARED_PLAN_LIFETIME_S);
-      // Of the bookkeeping statements, only the delivery outcome is prepared (see Sql): the claims are planned anew.
-      const bookkeeping = await preparedStatements(t, bookkeepingPool(t));
-      expect(bookkeeping).toHaveLength(1);
-      expect(bookkeeping[0]).toMatch(/^hookflow_\w+ WITH v AS \( SELECT \* FROM jsonb_to_recordset/);
-      expect(bookkeepingPool(t).options.maxLifetimeSeconds).toBe(PREPARED_PLAN_LIFETIME_S);
+      // Bookkeeping statements are planned for every execution (see Sql): a generic plan made while the outbox was
+      // small, kept as it grew, made delivery outcomes ten times dearer.
+      expect(await preparedStatements(t, bookkeepingPool(t))).toEqual([]);
     } finally {
       await t.close();
     }

@@ -150,7 +150,7 @@ export const FINISH_ATTEMPTS = statement(
    WHERE (SELECT 1 FROM outbox x WHERE x.id = v.id) IS NOT NULL
      AND NOT EXISTS (SELECT 1 FROM finished f WHERE f.id = v.id AND f.status = 'delivered')
    ON CONFLICT (outbox_id, attempt) DO NOTHING`,
-  { bookkeeping: true, prepared: true },
+  { bookkeeping: true },
 );
 
 /**
