@@ -34,13 +34,14 @@ describe('session leases', () => {
     );
     return row as { lease_owner: string | null; lease_token: string | null; last_sequence: number } | undefined;
   };
-  const commit = async (sessionKey: SessionKey, claim: SessionClaim, messageId: string) => {
+  const commit = async (sessionKey: SessionKey, claim: SessionClaim, messageId: string, readNext = true) => {
     const endpoint = await t.app.get(EndpointDirectory).byId(endpointId);
     return t.app.get(MessageCommitter).commit({
       key: sessionKey,
       session: { state: { committed: true }, lastSequence: claim.session.lastSequence + 1 },
       leaseToken: claim.leaseToken,
       messageId,
+      readNext,
       outcome: { status: 'done' },
       outputs: [],
       dataProtection: endpoint!.dataProtection,
@@ -167,5 +168,20 @@ describe('session leases', () => {
     expect(await commit(sessionKey, old, anew.message.id)).toBeNull();
     expect(await pendingCount(anew.message.id)).toBe(1);
     expect(await commit(sessionKey, anew.claimed!, anew.message.id)).not.toBeNull();
+  });
+
+  it("returns the conversation's next pending messages only to a commit that asks for them", async () => {
+    const sessionKey = key('next');
+    const first = await accept(sessionKey, 'one');
+    const second = await accept(sessionKey, 'two');
+    await accept(sessionKey, 'three');
+    const claim = first.claimed!;
+    // The loop holds 'one' and 'two': the first commit's view of the inbox would be thrown away.
+    expect(await commit(sessionKey, claim, first.message.id, false)).toEqual({
+      earlierOutputs: expect.anything(),
+      nextMessages: null,
+    });
+    const last = await commit(sessionKey, claim, second.message.id, true);
+    expect(last?.nextMessages?.map((message) => message.text)).toEqual(['three']);
   });
 });

@@ -24,6 +24,12 @@ export interface MessageCommit {
   /** The token of the lease the session's state was read under (see SessionClaim). */
   leaseToken: string;
   messageId: string;
+  /**
+   * Whether to return the session's next pending messages: only the last of the messages a loop holds needs them
+   * (see CommittedMessage.nextMessages); for the others they would be read, sent and parsed for nothing, again and
+   * again while a session has a backlog.
+   */
+  readNext: boolean;
   outcome: MessageOutcome;
   outputs: NewOutboxRow[];
   dataProtection: DataProtectionSettings;
@@ -34,15 +40,15 @@ export interface MessageCommit {
 
 interface CommitResultRow extends SessionKeyRow {
   earlier_outputs: EarlierOutputs;
-  next_messages: PendingJsonRow[];
+  next_messages: PendingJsonRow[] | null;
 }
 
 /** A committed message, and what the statement saw of its session. */
 export interface CommittedMessage {
   /** Where outputs of the session written before it were still waiting for delivery (for DeliveryWorker.handOff). */
   earlierOutputs: EarlierOutputs;
-  /** The session's next pending messages, in arrival order (up to PENDING_BATCH). */
-  nextMessages: PendingMessage[];
+  /** The session's next pending messages, in arrival order (up to PENDING_BATCH); null unless `readNext`. */
+  nextMessages: PendingMessage[] | null;
 }
 
 /**
@@ -81,13 +87,14 @@ export class MessageCommitter {
     const owner = this.instance.value;
     const leaseMs = this.config.leaseMs;
     const head = this.sessions.saveHead(
-      commits.map(({ key, session, leaseToken, messageId }) => ({
+      commits.map(({ key, session, leaseToken, messageId, readNext }) => ({
         key,
         owner,
         leaseMs,
         session,
         leaseToken,
         messageId,
+        readNext,
       })),
     );
     const inboxPart = this.inbox.processedPart(
@@ -106,7 +113,8 @@ export class MessageCommitter {
     const text = `WITH ${head.ctes}, ${ctes.join(', ')}
       SELECT endpoint_id, user_id, session_id,
         ${OutboxRepository.earlierOutputs('saved', 'saved.lease_owner')} AS earlier_outputs,
-        ${InboxRepository.nextPendingJson('saved', inboxPart.name, PENDING_BATCH)} AS next_messages
+        CASE WHEN saved.read_next
+          THEN ${InboxRepository.nextPendingJson('saved', inboxPart.name, PENDING_BATCH)} END AS next_messages
       FROM saved`;
     if (this.commitStatement?.text !== text) this.commitStatement = statement(text);
     const { rows } = await this.sql.query<CommitResultRow>(this.commitStatement, [
@@ -118,7 +126,7 @@ export class MessageCommitter {
         rowKey(row),
         {
           earlierOutputs: row.earlier_outputs,
-          nextMessages: InboxRepository.fromPendingJson(row.next_messages),
+          nextMessages: row.next_messages && InboxRepository.fromPendingJson(row.next_messages),
         },
       ]),
     );

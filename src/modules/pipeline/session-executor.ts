@@ -116,9 +116,10 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
         releaseRefused = false;
         // What the last commit saw pending after its message; null: no commit told (read instead).
         let next: PendingMessage[] | null = messages.length === 0 ? [] : null;
-        for (const message of messages) {
+        for (const [index, message] of messages.entries()) {
           if (this.loops.isStopped) return;
-          const processed = await this.processOne(key, session, claim.leaseToken, message);
+          const last = index === messages.length - 1;
+          const processed = await this.processOne(key, session, claim.leaseToken, message, last);
           session = processed.session;
           next = processed.nextMessages;
           renewedAt = performance.now();
@@ -208,6 +209,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     session: ClaimedSession,
     leaseToken: string,
     message: PendingMessage,
+    readNext: boolean,
   ): Promise<{ session: ClaimedSession; nextMessages: PendingMessage[] | null }> {
     const endpoint = await this.endpoints.byId(key.endpointId);
     if (!endpoint) return { session, nextMessages: null }; // deleted: its rows are going away with it
@@ -234,6 +236,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       session: next,
       leaseToken,
       messageId: message.id,
+      readNext,
       outcome: failure === null ? { status: 'done' } : { status: 'failed', error: failure },
       outputs,
       dataProtection: endpoint.dataProtection,

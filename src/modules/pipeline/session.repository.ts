@@ -142,6 +142,7 @@ export class SessionRepository {
       session: ClaimedSession;
       leaseToken: string;
       messageId: string;
+      readNext: boolean;
     }>,
   ): {
     ctes: string;
@@ -151,7 +152,7 @@ export class SessionRepository {
       ctes: `session_saves AS MATERIALIZED (
          SELECT * FROM jsonb_to_recordset($1::jsonb)
            AS v(e uuid, u text, s text, owner text, lease_token uuid, lease_ms int, state jsonb, last_sequence int,
-             message_id uuid)),
+             message_id uuid, read_next boolean)),
        locked_sessions AS MATERIALIZED (${lockSessionRows('session_saves')}),
        saved AS (
          UPDATE sessions s SET state = v.state, last_sequence = v.last_sequence,
@@ -160,10 +161,10 @@ export class SessionRepository {
          WHERE s.endpoint_id = v.e AND s.user_id = v.u AND s.session_id = v.s
            AND s.lease_owner = v.owner AND s.lease_token = v.lease_token
            AND (SELECT m.status FROM inbound_messages m WHERE m.id = v.message_id) = 'pending'
-         RETURNING s.endpoint_id, s.user_id, s.session_id, s.lease_owner)`,
+         RETURNING s.endpoint_id, s.user_id, s.session_id, s.lease_owner, v.read_next)`,
       // The state goes in as a nested value (a null state is stored as SQL NULL, as a new session's is).
       rows: jsonRows(
-        saves.map(({ key, owner, leaseMs, session, leaseToken, messageId }) => ({
+        saves.map(({ key, owner, leaseMs, session, leaseToken, messageId, readNext }) => ({
           ...keyRow(key),
           owner,
           lease_token: leaseToken,
@@ -171,6 +172,7 @@ export class SessionRepository {
           state: session.state,
           last_sequence: session.lastSequence,
           message_id: messageId,
+          read_next: readNext,
         })),
       ),
     };
