@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FINISH_ATTEMPTS } from '../../src/modules/delivery/outbox.repository.js';
+import { FINISH_ATTEMPTS, FINISH_DELIVERIES } from '../../src/modules/delivery/outbox.repository.js';
 import { INSERT_MESSAGES } from '../../src/modules/pipeline/inbox.repository.js';
 import { MessageCommitter } from '../../src/modules/pipeline/message-committer.js';
 import { RELEASE_IF_IDLE } from '../../src/modules/pipeline/session.repository.js';
@@ -102,8 +102,11 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('query plans of the hot state
     expect(text).not.toMatch(FULL_READ);
   });
 
-  it('recording delivery outcomes finds each output by key', async () => {
-    const text = await plan(FINISH_ATTEMPTS, [JSON.stringify([{ id: keyRow.e, owner: 'me' }])]);
+  it.each([
+    ['attempts', FINISH_ATTEMPTS],
+    ['deliveries only', FINISH_DELIVERIES],
+  ])('recording delivery outcomes (%s) finds each output by key', async (_name, finish) => {
+    const text = await plan(finish, [JSON.stringify([{ id: keyRow.e, owner: 'me' }])]);
     expect(text).toMatch(/Index Cond: \(id = ANY/);
     expect(text).not.toMatch(FULL_READ);
   });

@@ -121,28 +121,29 @@ const DUE_SESSIONS = statement(`SELECT endpoint_id, user_id, session_id FROM (
    WHERE next_attempt_at <= now() AND (lease_owner IS NULL OR lease_expires_at < now())
    LIMIT $1`);
 
-// The attempt and the outcome in one statement; only rows still leased by their finisher are updated. An attempt that
-// delivers its output is kept on the outbox row (most outputs have no other); one that failed, or whose lease was
-// lost meanwhile, gets a delivery_attempts row. The start time comes as epoch milliseconds: a Date makes
-// JSON.stringify take its slow path (toJSON), measured 3x the cost. The rows are found through the primary key, given
-// as an array: as a join alone, with a batch estimated at 100 rows (any JSON parameter's row count), the planner
-// reads the whole outbox instead once it holds a few thousand outputs. By id, not by ctid: an operator's re-send may
-// update a pending row meanwhile, and its new version is found from the id, not from a ctid taken before.
+// The outcomes of a batch of attempts, and the update that records them on the outbox rows still leased by their
+// finisher. The start time comes as epoch milliseconds: a Date makes JSON.stringify take its slow path (toJSON),
+// measured 3x the cost. The rows are found through the primary key, given as an array: as a join alone, with a batch
+// estimated at 100 rows (any JSON parameter's row count), the planner reads the whole outbox instead once it holds a
+// few thousand outputs. By id, not by ctid: an operator's re-send may update a pending row meanwhile, and its new
+// version is found from the id, not from a ctid taken before.
+const ATTEMPT_OUTCOMES = `SELECT * FROM jsonb_to_recordset($1::jsonb)
+   AS v(id uuid, owner text, attempt int, started_ms float8, duration_ms int, status_code int, error text,
+        response_body text, status text, delay_ms float8, last_error text)`;
+const RECORD_OUTCOMES = `UPDATE outbox o SET status = v.status, attempt_count = GREATEST(o.attempt_count, v.attempt),
+     next_attempt_at = ${millisecondsFromNow('v.delay_ms')},
+     lease_owner = NULL, lease_expires_at = NULL, last_status_code = v.status_code, last_error = v.last_error,
+     finished_at = CASE WHEN v.status = 'pending' THEN NULL ELSE now() END,
+     delivered_attempt_started_at = CASE WHEN v.status = 'delivered' THEN to_timestamp(v.started_ms / 1000) END,
+     delivered_attempt_duration_ms = CASE WHEN v.status = 'delivered' THEN v.duration_ms END,
+     delivered_response_body = CASE WHEN v.status = 'delivered' THEN v.response_body END
+   FROM v WHERE o.id = ANY (ARRAY(SELECT x.id FROM v x)) AND o.id = v.id AND o.lease_owner = v.owner`;
+
+// The attempts and their outcomes in one statement. An attempt that delivers its output is kept on the outbox row
+// (most outputs have no other); one that failed, or whose lease was lost meanwhile, gets a delivery_attempts row.
 export const FINISH_ATTEMPTS = statement(
-  `WITH v AS (
-     SELECT * FROM jsonb_to_recordset($1::jsonb)
-       AS v(id uuid, owner text, attempt int, started_ms float8, duration_ms int, status_code int, error text,
-            response_body text, status text, delay_ms float8, last_error text)),
-   finished AS (
-     UPDATE outbox o SET status = v.status, attempt_count = GREATEST(o.attempt_count, v.attempt),
-       next_attempt_at = ${millisecondsFromNow('v.delay_ms')},
-       lease_owner = NULL, lease_expires_at = NULL, last_status_code = v.status_code, last_error = v.last_error,
-       finished_at = CASE WHEN v.status = 'pending' THEN NULL ELSE now() END,
-       delivered_attempt_started_at = CASE WHEN v.status = 'delivered' THEN to_timestamp(v.started_ms / 1000) END,
-       delivered_attempt_duration_ms = CASE WHEN v.status = 'delivered' THEN v.duration_ms END,
-       delivered_response_body = CASE WHEN v.status = 'delivered' THEN v.response_body END
-     FROM v WHERE o.id = ANY (ARRAY(SELECT x.id FROM v x)) AND o.id = v.id AND o.lease_owner = v.owner
-     RETURNING o.id, o.status)
+  `WITH v AS (${ATTEMPT_OUTCOMES}),
+   finished AS (${RECORD_OUTCOMES} RETURNING o.id, o.status)
    INSERT INTO delivery_attempts (outbox_id, attempt, started_at, duration_ms, status_code, error, response_body)
    SELECT v.id, v.attempt, to_timestamp(v.started_ms / 1000), v.duration_ms, v.status_code, v.error, v.response_body
    FROM v
@@ -152,6 +153,14 @@ export const FINISH_ATTEMPTS = statement(
    ON CONFLICT (outbox_id, attempt) DO NOTHING`,
   { bookkeeping: true },
 );
+
+// A batch of deliveries only (most batches): each is kept on its outbox row, so the update alone records them, with
+// less to plan (planned for every batch, see Sql) and no per-row look for an attempt row to write. A delivery whose
+// lease was lost meanwhile goes unrecorded, where FINISH_ATTEMPTS would log it as an attempt: the lease's new holder
+// sends the output again and records its own attempt.
+export const FINISH_DELIVERIES = statement(`WITH v AS (${ATTEMPT_OUTCOMES}) ${RECORD_OUTCOMES}`, {
+  bookkeeping: true,
+});
 
 /**
  * The outbox: one row per output, numbered per session. Ordering invariant: only a session's HEAD (its lowest
@@ -289,7 +298,8 @@ export class OutboxRepository {
       delay_ms: outcome.status === 'retry' ? outcome.delayMs : 0,
       last_error: outcome.status === 'dead' ? outcome.reason : attempt.error,
     }));
-    await this.sql.query(FINISH_ATTEMPTS, [jsonRows(values)]);
+    const allDelivered = finishes.every(({ outcome }) => outcome.status === 'delivered');
+    await this.sql.query(allDelivered ? FINISH_DELIVERIES : FINISH_ATTEMPTS, [jsonRows(values)]);
     return [];
   }
 
