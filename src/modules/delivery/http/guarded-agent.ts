@@ -3,7 +3,11 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { Duplex } from 'node:stream';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher, buildConnector as BuildConnector } from 'undici';
+// Not the package's index: it loads all of undici (fetch, WebSocket, caches, mocks), about 100 ms of start-up, where
+// these two take 30. package.json pins the version these paths belong to.
+import UndiciAgent from 'undici/lib/dispatcher/agent.js';
+import buildConnector from 'undici/lib/core/connect.js';
 import { stripIpDecorations } from './ip-address.util.js';
 import { assertAddressesAllowed, resolveHost, type AllowList, type HostResolver } from './ssrf-policy.js';
 import { SsrfError } from './ssrf.errors.js';
@@ -136,13 +140,13 @@ class GuardedHttpsAgent extends https.Agent {
  */
 function createGuardedDispatcher(opts: GuardedAgentOptions, lookup: LookupFunction): Agent {
   const connect = buildConnector({ timeout: CONNECT_TIMEOUT_MS, lookup });
-  const guardedConnect: buildConnector.connector = (options, callback) => {
+  const guardedConnect: BuildConnector.connector = (options, callback) => {
     const refusal = refuseIpLiteral(options.hostname, opts.allowList);
     if (refusal) callback(refusal, null);
     else connect(options, callback);
   };
   const freeSocketTimeoutMs = opts.freeSocketTimeoutMs ?? 4_000;
-  return new Agent({
+  return new UndiciAgent({
     connections: opts.maxSockets ?? 50,
     keepAliveTimeout: freeSocketTimeoutMs,
     keepAliveMaxTimeout: freeSocketTimeoutMs,
