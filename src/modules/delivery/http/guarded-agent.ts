@@ -23,6 +23,8 @@ export interface GuardedAgentOptions {
   freeSocketTimeoutMs?: number;
   /** DNS used at connect time; tests inject one. */
   resolve?: HostResolver;
+  /** Certificates to trust for https instead of Node's bundled ones (PEM); tests trust their own receiver's. */
+  ca?: string;
 }
 
 export interface GuardedAgents {
@@ -139,7 +141,7 @@ class GuardedHttpsAgent extends https.Agent {
  * deadline covers the whole exchange.
  */
 function createGuardedDispatcher(opts: GuardedAgentOptions, lookup: LookupFunction): Agent {
-  const connect = buildConnector({ timeout: CONNECT_TIMEOUT_MS, lookup });
+  const connect = buildConnector({ timeout: CONNECT_TIMEOUT_MS, lookup, ...(opts.ca ? { ca: opts.ca } : {}) });
   const guardedConnect: BuildConnector.connector = (options, callback) => {
     const refusal = refuseIpLiteral(options.hostname, opts.allowList);
     if (refusal) callback(refusal, null);
@@ -170,7 +172,7 @@ export function createGuardedAgents(opts: GuardedAgentOptions): GuardedAgents {
   };
   return {
     httpAgent: new GuardedHttpAgent(options, opts.allowList),
-    httpsAgent: new GuardedHttpsAgent(options, opts.allowList),
+    httpsAgent: new GuardedHttpsAgent({ ...options, ...(opts.ca ? { ca: opts.ca } : {}) }, opts.allowList),
     dispatcher: createGuardedDispatcher(opts, options.lookup as LookupFunction),
   };
 }

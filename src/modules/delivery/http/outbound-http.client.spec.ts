@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import axios from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -365,6 +370,77 @@ describe.each(implementations)('$name', ({ create }) => {
       expect(result.error).toContain('rebind.invalid resolves to a forbidden address (loopback address)');
       await destroyAgents(strictAgents);
     });
+  });
+});
+
+/** A self-signed certificate for localhost and 127.0.0.1 (openssl's), or null where there is no openssl. */
+function selfSignedCertificate(): { key: string; cert: string } | null {
+  const dir = mkdtempSync(join(tmpdir(), 'hookflow-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost'].concat(
+        ['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+        ['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      ),
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.each(implementations)('$name over https', ({ create }) => {
+  const tls = selfSignedCertificate();
+  let receiver: https.Server;
+  let port: number;
+  let trusting: GuardedAgents;
+
+  beforeAll(async () => {
+    if (!tls) return;
+    receiver = https.createServer(tls, (req, res) => {
+      req.resume();
+      req.on('end', () => res.end(`tls to ${req.headers.host}`));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    port = (receiver.address() as AddressInfo).port;
+    // Every name resolves to the receiver, as a DNS answer pointing elsewhere than the certificate's names would.
+    const resolve: HostResolver = () => Promise.resolve(['127.0.0.1']);
+    trusting = createGuardedAgents({ allowList: parseAllowList(['127.0.0.0/8']), resolve, ca: tls.cert });
+  });
+  afterAll(async () => {
+    if (!tls) return;
+    await destroyAgents(trusting);
+    receiver.closeAllConnections();
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  it.skipIf(!tls)('posts to a receiver whose certificate it trusts, by name and by address', async () => {
+    for (const host of ['localhost', '127.0.0.1']) {
+      const url = `https://${host}:${port}/hook`;
+      const result = expectOk(await create(trusting).post({ url, body: '{}', timeoutMs: 2_000 }));
+      expect(result).toMatchObject({ statusCode: 200, bodyText: `tls to ${host}:${port}` });
+    }
+  });
+
+  it.skipIf(!tls)('checks the certificate against the host in the URL, not the address it dialled', async () => {
+    const url = `https://elsewhere.test:${port}/hook`;
+    const result = expectFailure(await create(trusting).post({ url, body: '{}', timeoutMs: 2_000 }));
+    expect(result.error).toMatch(/does not match|altnames/i);
+  });
+
+  it.skipIf(!tls)('refuses a certificate it does not trust', async () => {
+    const untrusting = createGuardedAgents({ allowList: parseAllowList(['127.0.0.0/8']) });
+    try {
+      const url = `https://localhost:${port}/hook`;
+      const result = expectFailure(await create(untrusting).post({ url, body: '{}', timeoutMs: 2_000 }));
+      expect(result.error).toContain('self-signed certificate');
+    } finally {
+      await destroyAgents(untrusting);
+    }
   });
 });
 
