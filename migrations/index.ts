@@ -11,6 +11,7 @@ import { DropUnusedPendingIndexes1795870000000 } from './1795870000000-DropUnuse
 import { RecordDeliveringAttemptOnOutbox1795880000000 } from './1795880000000-RecordDeliveringAttemptOnOutbox.js';
 import { DropRecordForeignKeys1795880100000 } from './1795880100000-DropRecordForeignKeys.js';
 import { AddSessionLeaseToken1795880200000 } from './1795880200000-AddSessionLeaseToken.js';
+import { OneAnalyticsEventPerTurn1795880300000 } from './1795880300000-OneAnalyticsEventPerTurn.js';
 
 export const migrations = [
   CreateAdminSchema1795847390114,
@@ -24,4 +25,5 @@ export const migrations = [
   RecordDeliveringAttemptOnOutbox1795880000000,
   DropRecordForeignKeys1795880100000,
   AddSessionLeaseToken1795880200000,
+  OneAnalyticsEventPerTurn1795880300000,
 ];

@@ -81,10 +81,9 @@ describe('data protection', () => {
       { id: messageId, direction: 'input', text: 'hi', data: { k: 'v' } },
       { id: expect.any(String), direction: 'output', text: 'Echo: hi', data: null },
     ]);
-    const analytics = await rows('analytics_events', endpoint.id, 'kind, source, text, data, message_id');
+    const analytics = await rows('analytics_events', endpoint.id, 'kind, source, text, data, message_id, output_count');
     expect(analytics).toEqual([
-      { kind: 'input', source: 'user', text: 'hi', data: { k: 'v' }, message_id: messageId },
-      { kind: 'output', source: 'bot', text: 'Echo: hi', data: null, message_id: transcript[1].id },
+      { kind: 'input', source: 'user', text: 'hi', data: { k: 'v' }, message_id: messageId, output_count: 1 },
     ]);
   });
 
@@ -92,7 +91,7 @@ describe('data protection', () => {
     const endpoint = await endpointWith({ useConversations: false });
     await send(endpoint, { userId: 'u1', sessionId: 's1', text: 'hi' }, 2);
     expect(await rows('transcript_entries', endpoint.id)).toEqual([]);
-    expect(await rows('analytics_events', endpoint.id)).toHaveLength(2);
+    expect(await rows('analytics_events', endpoint.id)).toHaveLength(1);
     const session = await t.admin('GET', `/api/v1/endpoints/${endpoint.id}/sessions/s1?userId=u1`);
     expect(session.status).toBe(200);
     expect(session.body.transcript).toEqual({ items: [], nextCursor: null });
@@ -111,10 +110,7 @@ describe('data protection', () => {
     const endpoint = await endpointWith({ maskAnalytics: true });
     await send(endpoint, { userId: 'u1', sessionId: 's1', text: SECRET_TEXT, data: { pin: SECRET_DATA } }, 4);
     const analytics = await rows('analytics_events', endpoint.id, 'kind, text, data');
-    expect(analytics).toEqual([
-      { kind: 'input', text: null, data: null },
-      { kind: 'output', text: null, data: null },
-    ]);
+    expect(analytics).toEqual([{ kind: 'input', text: null, data: null }]);
     expect(JSON.stringify(await rows('analytics_events', endpoint.id))).not.toContain(SECRET_DATA);
     // Transcripts are governed by useConversations, not by maskAnalytics.
     expect((await rows('transcript_entries', endpoint.id, 'text'))[0].text).toBe(SECRET_TEXT);
@@ -143,13 +139,13 @@ describe('data protection', () => {
       executor.kick(key);
     }
     await receiver.waitForDelivered(6);
-    await eventually(async () => expect(await rows('analytics_events', masked.id)).toHaveLength(2));
+    await eventually(async () => expect(await rows('analytics_events', masked.id)).toHaveLength(1));
     const ipsOf = async (endpointId: string) => ({
       transcript: (await rows('transcript_entries', endpointId, 'client_ip')).map((row: any) => row.client_ip),
       analytics: (await rows('analytics_events', endpointId, 'client_ip')).map((row: any) => row.client_ip),
     });
-    expect(await ipsOf(plain.id)).toEqual({ transcript: ['203.0.113.77', null], analytics: ['203.0.113.77', null] });
-    expect(await ipsOf(masked.id)).toEqual({ transcript: ['203.0.113.0', null], analytics: ['203.0.113.0', null] });
+    expect(await ipsOf(plain.id)).toEqual({ transcript: ['203.0.113.77', null], analytics: ['203.0.113.77'] });
+    expect(await ipsOf(masked.id)).toEqual({ transcript: ['203.0.113.0', null], analytics: ['203.0.113.0'] });
     const session = await t.admin('GET', `/api/v1/endpoints/${masked.id}/sessions/s1?userId=u1`);
     expect(session.body.transcript.items[0].clientIp).toBe('203.0.113.0');
   });

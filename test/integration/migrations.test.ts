@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
 import { ApiKeysService } from '../../src/modules/auth/api-keys.service.js';
+import { createEndpoint, createFlow, sayFlow } from '../factories/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const TABLES = [
@@ -42,6 +43,22 @@ describe('migrations', () => {
     expect(await applied()).toEqual(migrations.map((migration) => new migration().name));
     expect(await tables()).toEqual(expect.arrayContaining(TABLES));
     await expect(dataSource.showMigrations()).resolves.toBe(false);
+  });
+
+  it('counts the outputs of analytics events written before there was one event per message', async () => {
+    const endpoint = await createEndpoint(t, { flowId: (await createFlow(t, sayFlow('hi'))).id });
+    while ((await applied()).includes('OneAnalyticsEventPerTurn1795880300000')) {
+      await dataSource.undoLastMigration({ transaction: 'each' });
+    }
+    // As that schema wrote them: an event for the input and one for each output.
+    await dataSource.query(
+      `INSERT INTO analytics_events (endpoint_id, kind, source, user_id, session_id)
+       VALUES ($1, 'input', 'user', 'u', 's'), ($1, 'output', 'bot', 'u', 's'), ($1, 'output', 'bot', 'u', 's')`,
+      [endpoint.id],
+    );
+    await dataSource.runMigrations({ transaction: 'each' });
+    const figures = await t.admin('GET', `/api/v1/endpoints/${endpoint.id}/analytics`);
+    expect(figures.body).toMatchObject({ inputs: 1, outputs: 2, sessions: 1, users: 1 });
   });
 
   it('reverts every migration, then applies them again', async () => {

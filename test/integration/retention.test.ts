@@ -107,7 +107,7 @@ describe('retention purge', () => {
 
     const purged = await purger.runOnce(new Date());
 
-    expect(purged).toEqual({ transcripts: 6, analytics: 6, deliveries: 2, inbox: 3 });
+    expect(purged).toEqual({ transcripts: 6, analytics: 3, deliveries: 2, inbox: 3 });
     expect(await counts(a.id, 'old')).toEqual({ transcripts: 0, analytics: 0, deliveries: 0, inbox: 1 });
     expect(await attempts(a.id, 'old')).toBe(0);
     expect(await counts(a.id, 'new')).toEqual(keptA);

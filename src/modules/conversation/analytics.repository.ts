@@ -17,7 +17,7 @@ export interface DeliveryStats {
   latencyMs: { p50: number; p95: number; p99: number } | null;
 }
 
-/** Analytics events (one per input and per output) and the aggregate queries over them. */
+/** Analytics events (one per processed message, see analyticsEvents) and the aggregate queries over them. */
 @Injectable()
 export class AnalyticsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -26,12 +26,13 @@ export class AnalyticsRepository {
   insertPart(rows: ReadonlyArray<{ key: SessionKey; event: AnalyticsEvent }>): CommitPart {
     return commitPart(
       'analytics_rows',
-      (param) => `INSERT INTO analytics_events
-           (endpoint_id, user_id, session_id, kind, source, message_id, intent, intent_score, text, data, client_ip)
+      (param) => `INSERT INTO analytics_events (endpoint_id, user_id, session_id, kind, source, message_id, intent,
+           intent_score, text, data, client_ip, output_count)
          SELECT a.endpoint_id, a.user_id, a.session_id, a.kind, a.source, a.message_id, a.intent, a.intent_score,
-                a.text, a.data, a.client_ip
+                a.text, a.data, a.client_ip, a.output_count
          FROM jsonb_to_recordset(${param}::jsonb) AS a(endpoint_id uuid, user_id text, session_id text, kind text,
-           source text, message_id uuid, intent text, intent_score float8, text text, data jsonb, client_ip text)
+           source text, message_id uuid, intent text, intent_score float8, text text, data jsonb, client_ip text,
+           output_count int)
          JOIN saved k ON k.endpoint_id = a.endpoint_id AND k.user_id = a.user_id AND k.session_id = a.session_id`,
       rows.map(({ key, event }) => ({
         endpoint_id: key.endpointId,
@@ -45,6 +46,7 @@ export class AnalyticsRepository {
         text: event.text,
         data: event.data,
         client_ip: event.clientIp,
+        output_count: event.outputCount,
       })),
     );
   }
@@ -54,7 +56,7 @@ export class AnalyticsRepository {
     const rows: Array<{ inputs: string; outputs: string; sessions: string; users: string }> =
       await this.dataSource.query(
         `SELECT count(*) FILTER (WHERE kind = 'input') AS inputs,
-                count(*) FILTER (WHERE kind = 'output') AS outputs,
+                coalesce(sum(output_count), 0) AS outputs,
                 count(DISTINCT (user_id, session_id)) AS sessions,
                 count(DISTINCT user_id) AS users
          FROM analytics_events WHERE endpoint_id = $1 AND created_at >= $2 AND created_at < $3`,

@@ -37,16 +37,20 @@ describe('conversation records', () => {
       }),
       expect.objectContaining({ id: 'o2', direction: 'output', source: 'bot', sequence: 4, data: { x: 1 } }),
     ]);
-    expect(analyticsEvents(turn('inject'), DEFAULT_DATA_PROTECTION)[0]).toEqual({
-      kind: 'input',
-      source: 'inject',
-      messageId: 'm1',
-      intent: 'greet',
-      intentScore: 0.9,
-      text: 'hi',
-      data: { k: 'v' },
-      clientIp: '198.51.100.23',
-    });
+    // One analytics event for the message: its input, counting the outputs (whose content is the transcript's).
+    expect(analyticsEvents(turn('inject'), DEFAULT_DATA_PROTECTION)).toEqual([
+      {
+        kind: 'input',
+        source: 'inject',
+        messageId: 'm1',
+        intent: 'greet',
+        intentScore: 0.9,
+        text: 'hi',
+        data: { k: 'v' },
+        clientIp: '198.51.100.23',
+        outputCount: 2,
+      },
+    ]);
   });
 
   it('records only the outputs of a notify', () => {
@@ -55,10 +59,10 @@ describe('conversation records', () => {
       ['output', 'notify', null],
       ['output', 'notify', null],
     ]);
-    expect(analyticsEvents(turn('notify'), DEFAULT_DATA_PROTECTION).map((event) => event.kind)).toEqual([
-      'output',
-      'output',
+    expect(analyticsEvents(turn('notify'), DEFAULT_DATA_PROTECTION)).toEqual([
+      expect.objectContaining({ kind: 'output', source: 'notify', messageId: 'o1', outputCount: 2 }),
     ]);
+    expect(analyticsEvents({ ...turn('notify'), outputs: [] }, DEFAULT_DATA_PROTECTION)).toEqual([]);
   });
 
   it('masks the IP with maskIPAddress and drops text and data from analytics with maskAnalytics', () => {
@@ -67,8 +71,6 @@ describe('conversation records', () => {
     const events = analyticsEvents(turn('message'), settings);
     expect(events.map((event) => [event.text, event.data, event.clientIp, event.intent])).toEqual([
       [null, null, '198.51.100.0', 'greet'],
-      [null, null, null, null],
-      [null, null, null, null],
     ]);
   });
 });

@@ -82,33 +82,38 @@ export function transcriptEntries(turn: ConversationTurn, dataProtection: DataPr
   return entries;
 }
 
+/**
+ * The analytics event of a turn: one per processed message, as analytics platforms record an input and what came of
+ * it. It holds the input (user or inject) with the number of outputs it led to; a notify has no input, so its event
+ * is its output (none when a transformer skipped it). The outputs' content is the transcript's.
+ */
 export function analyticsEvents(turn: ConversationTurn, dataProtection: DataProtectionSettings): AnalyticsEvent[] {
   // maskAnalytics: the events keep counts, intents and timing, never what was said.
   const content = (text: string | null, data: Record<string, unknown> | null) =>
     dataProtection.maskAnalytics ? { text: null, data: null } : { text, data };
-  const events: AnalyticsEvent[] = [];
   const source = inputSource(turn);
   if (source) {
-    events.push({
-      kind: 'input',
-      source,
-      messageId: turn.message.id,
-      intent: turn.intent?.name ?? null,
-      intentScore: turn.intent?.score ?? null,
-      ...content(turn.message.text, turn.message.data),
-      clientIp: clientIpToStore(turn.message.clientIp, dataProtection),
-    });
+    return [
+      {
+        kind: 'input',
+        source,
+        messageId: turn.message.id,
+        intent: turn.intent?.name ?? null,
+        intentScore: turn.intent?.score ?? null,
+        ...content(turn.message.text, turn.message.data),
+        clientIp: clientIpToStore(turn.message.clientIp, dataProtection),
+        outputCount: turn.outputs.length,
+      },
+    ];
   }
-  for (const output of turn.outputs) {
-    events.push({
-      kind: 'output',
-      source: outputSource(turn),
-      messageId: output.id,
-      intent: null,
-      intentScore: null,
-      ...content(output.content.text, output.content.data),
-      clientIp: null,
-    });
-  }
-  return events;
+  return turn.outputs.slice(0, 1).map((output) => ({
+    kind: 'output',
+    source: outputSource(turn),
+    messageId: output.id,
+    intent: null,
+    intentScore: null,
+    ...content(output.content.text, output.content.data),
+    clientIp: null,
+    outputCount: turn.outputs.length,
+  }));
 }

@@ -50,6 +50,7 @@ export interface StoredTranscriptEntry extends TranscriptEntry {
   createdAt: Date;
 }
 
+/** One processed message: its input, or for notify (which has none) its output. */
 export interface AnalyticsEvent {
   kind: RecordDirection;
   source: RecordSource;
@@ -59,4 +60,6 @@ export interface AnalyticsEvent {
   text: string | null;
   data: Record<string, unknown> | null;
   clientIp: string | null;
+  /** The outputs the message sent (a notify: its own, or none when a transformer skipped it). */
+  outputCount: number;
 }
