@@ -134,6 +134,11 @@ class GuardedHttpsAgent extends https.Agent {
   }
 }
 
+/** The `ca` TLS option when the caller gave certificates to trust; otherwise Node's bundled ones apply. */
+function trustedCertificates(opts: GuardedAgentOptions): { ca?: string } {
+  return opts.ca ? { ca: opts.ca } : {};
+}
+
 /**
  * An undici Agent behind the same guard as the node:http agents: its connector dials through the guarded `lookup`
  * (net.connect and tls.connect take it as the agents' sockets do) and refuses forbidden IP literals first. TLS keeps
@@ -141,7 +146,7 @@ class GuardedHttpsAgent extends https.Agent {
  * deadline covers the whole exchange.
  */
 function createGuardedDispatcher(opts: GuardedAgentOptions, lookup: LookupFunction): Agent {
-  const connect = buildConnector({ timeout: CONNECT_TIMEOUT_MS, lookup, ...(opts.ca ? { ca: opts.ca } : {}) });
+  const connect = buildConnector({ timeout: CONNECT_TIMEOUT_MS, lookup, ...trustedCertificates(opts) });
   const guardedConnect: BuildConnector.connector = (options, callback) => {
     const refusal = refuseIpLiteral(options.hostname, opts.allowList);
     if (refusal) callback(refusal, null);
@@ -160,6 +165,7 @@ function createGuardedDispatcher(opts: GuardedAgentOptions, lookup: LookupFuncti
 
 /** One set per process: the pools are what makes keep-alive reuse work. */
 export function createGuardedAgents(opts: GuardedAgentOptions): GuardedAgents {
+  const lookup = createGuardedLookup(opts.allowList, opts.resolve);
   const options: http.AgentOptions = {
     keepAlive: opts.keepAlive ?? true,
     maxSockets: opts.maxSockets ?? 50,
@@ -168,11 +174,11 @@ export function createGuardedAgents(opts: GuardedAgentOptions): GuardedAgents {
     // fires, so it acts as the free-socket timeout; request deadlines belong to the client.
     timeout: opts.freeSocketTimeoutMs ?? 4_000,
     scheduling: 'lifo',
-    lookup: createGuardedLookup(opts.allowList, opts.resolve),
+    lookup,
   };
   return {
     httpAgent: new GuardedHttpAgent(options, opts.allowList),
-    httpsAgent: new GuardedHttpsAgent({ ...options, ...(opts.ca ? { ca: opts.ca } : {}) }, opts.allowList),
-    dispatcher: createGuardedDispatcher(opts, options.lookup as LookupFunction),
+    httpsAgent: new GuardedHttpsAgent({ ...options, ...trustedCertificates(opts) }, opts.allowList),
+    dispatcher: createGuardedDispatcher(opts, lookup),
   };
 }
