@@ -14,22 +14,11 @@ import {
   type PendingMessage,
   type PendingJsonRow,
 } from './inbox.repository.js';
-import { SessionRepository, type ClaimedSession } from './session.repository.js';
-import { rowKey, sessionKeyString, type SessionKey, type SessionKeyRow } from './session-key.js';
+import { SessionRepository, type SessionSave } from './session.repository.js';
+import { rowKey, sessionKeyString, type SessionKeyRow } from './session-key.js';
 
 /** Everything one processed message changes, committed together or not at all. */
-export interface MessageCommit {
-  key: SessionKey;
-  session: ClaimedSession;
-  /** The token of the lease the session's state was read under (see SessionClaim). */
-  leaseToken: string;
-  messageId: string;
-  /**
-   * Whether to return the session's next pending messages: only the last of the messages a loop holds needs them
-   * (see CommittedMessage.nextMessages); for the others they would be read, sent and parsed for nothing, again and
-   * again while a session has a backlog.
-   */
-  readNext: boolean;
+export interface MessageCommit extends SessionSave {
   outcome: MessageOutcome;
   outputs: NewOutboxRow[];
   dataProtection: DataProtectionSettings;
@@ -86,17 +75,7 @@ export class MessageCommitter {
     // One executor loop per session means one commit per session in a batch.
     const owner = this.instance.value;
     const leaseMs = this.config.leaseMs;
-    const head = this.sessions.saveHead(
-      commits.map(({ key, session, leaseToken, messageId, readNext }) => ({
-        key,
-        owner,
-        leaseMs,
-        session,
-        leaseToken,
-        messageId,
-        readNext,
-      })),
-    );
+    const head = this.sessions.saveHead(commits, owner, leaseMs);
     const inboxPart = this.inbox.processedPart(
       commits.map(({ key, messageId, outcome }) => ({ key, id: messageId, outcome })),
     );

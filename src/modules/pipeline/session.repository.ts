@@ -29,6 +29,21 @@ export function toSessionClaim(row: Omit<SessionClaimRow, keyof SessionKeyRow>):
   return { session: { state: row.state, lastSequence: row.last_sequence }, leaseToken: row.lease_token };
 }
 
+/** What the message commit writes of a session (see saveHead). */
+export interface SessionSave {
+  key: SessionKey;
+  /** The session's state after the message. */
+  session: ClaimedSession;
+  /** The token of the lease the session's state was read under (see SessionClaim). */
+  leaseToken: string;
+  messageId: string;
+  /**
+   * Whether to return the session's next pending messages: only the last of the messages a loop holds needs them;
+   * for the others they would be read, sent and parsed for nothing, again and again while a session has a backlog.
+   */
+  readNext: boolean;
+}
+
 interface OwnedKey extends SessionKey {
   owner: string;
   leaseMs: number;
@@ -132,18 +147,12 @@ export class SessionRepository {
    * committed twice. The rows are
    * locked in key order first (lockSessionRows; the UPDATE's join order would be the planner's). The message is
    * looked up by its key (a scalar subquery: as EXISTS, it is planned as a hash join over every pending entry of the
-   * inbox's index). Its rows go in as `$1`.
+   * inbox's index). Its rows go in as `$1`; every lease is renewed for `owner` by `leaseMs`.
    */
   saveHead(
-    saves: ReadonlyArray<{
-      key: SessionKey;
-      owner: string;
-      leaseMs: number;
-      session: ClaimedSession;
-      leaseToken: string;
-      messageId: string;
-      readNext: boolean;
-    }>,
+    saves: readonly SessionSave[],
+    owner: string,
+    leaseMs: number,
   ): {
     ctes: string;
     rows: string;
@@ -164,7 +173,7 @@ export class SessionRepository {
          RETURNING s.endpoint_id, s.user_id, s.session_id, s.lease_owner, v.read_next)`,
       // The state goes in as a nested value (a null state is stored as SQL NULL, as a new session's is).
       rows: jsonRows(
-        saves.map(({ key, owner, leaseMs, session, leaseToken, messageId, readNext }) => ({
+        saves.map(({ key, session, leaseToken, messageId, readNext }) => ({
           ...keyRow(key),
           owner,
           lease_token: leaseToken,

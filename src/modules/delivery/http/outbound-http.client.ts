@@ -4,6 +4,7 @@ import type { GuardedAgents } from './guarded-agent.js';
 import {
   exchange,
   outgoingBody,
+  readCapped,
   type ExchangeContext,
   type OutboundRequest,
   type OutboundResponse,
@@ -37,9 +38,13 @@ export class OutboundHttpClient {
     return exchange(request, (context) => this.send(request, context));
   }
 
-  private async send(request: OutboundRequest, { deadline, readBody }: ExchangeContext): Promise<ReceivedResponse> {
+  private async send(request: OutboundRequest, { deadline, maxBytes }: ExchangeContext): Promise<ReceivedResponse> {
     const response = await this.http.request<Readable>(this.config(request, deadline.toSignal()));
-    return { statusCode: response.status, headers: flattenHeaders(response.headers), body: readBody(response.data) };
+    return {
+      statusCode: response.status,
+      headers: flattenHeaders(response.headers),
+      body: readCapped(response.data, maxBytes, deadline),
+    };
   }
 
   /** Every option that affects safety is set here, overriding whatever the shared instance defaults to. */

@@ -38,13 +38,11 @@ interface Failure {
   error: string;
 }
 
-/** What {@link exchange} hands a transport: the checked URL, the deadline to obey, and the body reader. */
+/** What {@link exchange} hands a transport: the checked URL, the deadline to obey, and how much body to keep. */
 export interface ExchangeContext {
   url: URL;
   deadline: Deadline;
-  /** Starts reading the response body (see {@link readCapped}); call it as soon as the response arrives. */
-  readBody: (stream: Readable) => Promise<Buffer>;
-  /** How much of the body to keep, for a transport that reads it itself (as readBody does). */
+  /** The response body's first bytes to keep (a stream's with {@link readCapped}, as soon as the response arrives). */
   maxBytes: number;
 }
 
@@ -137,12 +135,7 @@ export async function exchange(request: OutboundRequest, send: Transport): Promi
   const deadline = new Deadline(request.timeoutMs);
   const maxBytes = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   try {
-    const response = await send({
-      url,
-      deadline,
-      readBody: (stream) => readCapped(stream, maxBytes, deadline),
-      maxBytes,
-    });
+    const response = await send({ url, deadline, maxBytes });
     const body = await response.body;
     const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
     return {
@@ -196,7 +189,7 @@ function parseHttpUrl(url: string): URL | Failure {
  * costs at most `maxBytes` of memory. A failure after the status line arrived keeps what was
  * read: the status decides the delivery, the body is only logged.
  */
-function readCapped(stream: Readable, maxBytes: number, deadline: Deadline): Promise<Buffer> {
+export function readCapped(stream: Readable, maxBytes: number, deadline: Deadline): Promise<Buffer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
