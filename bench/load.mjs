@@ -6,6 +6,7 @@
 //   node bench/load.mjs [--db=postgres|embedded] [--messages=5000] [--sessions=100] [--concurrency=32]
 //                       [--rate=0 (msg/s, 0 = as fast as possible)] [--pg=postgres://postgres@127.0.0.1:5432/postgres]
 //                       [--warm-up=0 (unmeasured messages first)]
+//                       [--endpoint='{"delivery":{"maxConcurrency":64}}' (endpoint fields, JSON)]
 import { num, parseArgs, str } from './lib/args.mjs';
 import { DEFAULT_PG_URL } from './lib/database.mjs';
 import { createHttpClient } from './lib/http-client.mjs';
@@ -21,6 +22,7 @@ const CONCURRENCY = num(args, 'concurrency', 32);
 const RATE = num(args, 'rate', 0);
 const WARM_UP = num(args, 'warm-up', 0);
 const PG_ADMIN_URL = str(args, 'pg', DEFAULT_PG_URL);
+const ENDPOINT = JSON.parse(str(args, 'endpoint', '{}'));
 
 async function main() {
   const client = createHttpClient();
@@ -29,6 +31,7 @@ async function main() {
     receiver,
     client,
     pgAdminUrl: PG_ADMIN_URL,
+    endpoint: ENDPOINT,
   });
   try {
     if (WARM_UP > 0) await warmUp({ target, receiver, client, messages: WARM_UP, concurrency: CONCURRENCY });

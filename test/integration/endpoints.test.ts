@@ -33,7 +33,7 @@ const DEFAULTS = {
     enableNotify: false,
     timeoutMs: 5000,
   },
-  delivery: { timeoutMs: 10000, retrySchedule: [1, 5, 30, 120, 600, 3600, 21600, 86400], maxConcurrency: 16 },
+  delivery: { timeoutMs: 10000, retrySchedule: [1, 5, 30, 120, 600, 3600, 21600, 86400], maxConcurrency: 64 },
   rateLimit: { perSecond: null, burst: null },
 };
 

@@ -143,7 +143,7 @@ export class DeliveryInputDto {
     nullable: true,
     minimum: 1,
     maximum: 256,
-    description: 'Deliveries to this webhook in flight at once (across sessions). Default: 16.',
+    description: `Deliveries to this webhook in flight at once (across sessions; one per session). Default: ${DEFAULT_DELIVERY.maxConcurrency}.`,
   })
   @IsOptional()
   @IsInt()
