@@ -15,6 +15,17 @@ const SHUTDOWN_DEADLINE_MS = 9_000;
  */
 setFlagsFromString('--heap-growing-percent=200');
 
+/**
+ * V8 allocates objects straight into the old generation from the places in the code whose objects often survived
+ * a young-generation collection. Here that is most places on the message path whenever a backlog makes messages
+ * wait (the first seconds of a run, a slow receiver), and the decision sticks once load eases: the messages'
+ * short-lived objects then fill the old generation, and its collections (one every few seconds) stall the event
+ * loop for 20-30 ms each. Without it, at half of the maximum rate (bench/load.mjs --rate=1350 --warm-up=3000), 8
+ * alternating pairs: end-to-end p99 37-64 -> 27-47 ms, 4-6 -> 3-5 full collections in 15 s, peak RSS 262-270 ->
+ * 257-263 MB; 3 pairs at full rate: the same throughput and CPU per message.
+ */
+setFlagsFromString('--no-allocation-site-pretenuring');
+
 async function main(): Promise<void> {
   const config = loadConfig();
   // Loading the app's modules and starting the embedded database are most of a start-up and do not depend on
