@@ -60,6 +60,7 @@ async function main() {
       ingestP99Ms: f.ingestP99Ms,
       e2eP50Ms: f.e2eP50Ms,
       e2eP99Ms: f.e2eP99Ms,
+      e2eP99BySecondMs: f.e2eP99BySecondMs,
       serverCpuMsPerMessage: f.serverCpuMsPerOutput,
       peakRssMb: f.peakRssMb,
       lost: f.lost,
