@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, toStorableText, unstorableReason } from './storable-json.js';
+import { findUnstorable, MAX_JSON_DEPTH, toStorableText, unstorableReason } from './storable-json.js';
 
 describe('unstorableReason', () => {
   it('accepts ordinary JSON, astral characters and well-formed surrogate pairs', () => {
@@ -22,6 +22,26 @@ describe('unstorableReason', () => {
     let ok: unknown = 'leaf';
     for (let i = 0; i < MAX_JSON_DEPTH; i++) ok = { n: ok };
     expect(unstorableReason(ok)).toBeNull();
+  });
+});
+
+describe('findUnstorable', () => {
+  it('names the field that cannot be stored, below the prefix', () => {
+    const body = { userId: 'u', data: { items: ['ok', { deep: ['x', 'y\u0000'] }] } };
+    expect(findUnstorable(body)).toEqual({
+      field: 'data.items[1].deep[1]',
+      message: 'contains a NUL character or an unpaired surrogate',
+    });
+    expect(findUnstorable({ a: { ['k\u0000']: 1 } }, 'data')?.field).toBe('data.a');
+    expect(findUnstorable('\uD800')?.field).toBe('body');
+    expect(findUnstorable([[1, '\uDC00']], 'list')?.field).toBe('list[0][1]');
+    expect(findUnstorable({ userId: 'u', data: { items: ['ok', { deep: ['x'] }] } })).toBeNull();
+  });
+
+  it('names where the nesting limit was reached', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < MAX_JSON_DEPTH + 1; i++) deep = { n: deep };
+    expect(findUnstorable(deep)?.field).toBe(Array(MAX_JSON_DEPTH).fill('n').join('.'));
   });
 });
 
