@@ -35,8 +35,9 @@ export interface DeliverySettings {
   retrySchedule: number[];
   /**
    * Deliveries in flight at once across the endpoint's sessions (a session never has more than one). Throughput
-   * is at most this over the receiver's response time: the default of 64 (16 before) is what a loopback receiver
-   * needed to keep up with one instance in the bench, and lets a 100 ms receiver take 640 outputs/s.
+   * is at most this over the receiver's response time: the default of 64 is what a loopback receiver needed to keep
+   * up with one instance in the bench (16 held delivery below what the pipeline produced), and lets a 100 ms
+   * receiver take 640 outputs/s.
    */
   maxConcurrency: number;
 }
