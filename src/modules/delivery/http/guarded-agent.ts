@@ -145,16 +145,19 @@ function trustedCertificates(opts: GuardedAgentOptions): { ca?: string } {
  * the URL's host name for SNI and the certificate check. No request or body timeouts of its own: the caller's
  * deadline covers the whole exchange.
  */
-function createGuardedDispatcher(opts: GuardedAgentOptions, lookup: LookupFunction): Agent {
+function createGuardedDispatcher(
+  opts: GuardedAgentOptions,
+  pool: { lookup: LookupFunction; maxSockets: number; freeSocketTimeoutMs: number },
+): Agent {
+  const { lookup, maxSockets, freeSocketTimeoutMs } = pool;
   const connect = buildConnector({ timeout: CONNECT_TIMEOUT_MS, lookup, ...trustedCertificates(opts) });
   const guardedConnect: BuildConnector.connector = (options, callback) => {
     const refusal = refuseIpLiteral(options.hostname, opts.allowList);
     if (refusal) callback(refusal, null);
     else connect(options, callback);
   };
-  const freeSocketTimeoutMs = opts.freeSocketTimeoutMs ?? 4_000;
   return new UndiciAgent({
-    connections: opts.maxSockets ?? 50,
+    connections: maxSockets,
     keepAliveTimeout: freeSocketTimeoutMs,
     keepAliveMaxTimeout: freeSocketTimeoutMs,
     headersTimeout: 0,
@@ -165,20 +168,25 @@ function createGuardedDispatcher(opts: GuardedAgentOptions, lookup: LookupFuncti
 
 /** One set per process: the pools are what makes keep-alive reuse work. */
 export function createGuardedAgents(opts: GuardedAgentOptions): GuardedAgents {
-  const lookup = createGuardedLookup(opts.allowList, opts.resolve);
+  // The same pool settings for the node:http agents and the undici dispatcher.
+  const pool = {
+    lookup: createGuardedLookup(opts.allowList, opts.resolve),
+    maxSockets: opts.maxSockets ?? 50,
+    freeSocketTimeoutMs: opts.freeSocketTimeoutMs ?? 4_000,
+  };
   const options: http.AgentOptions = {
     keepAlive: opts.keepAlive ?? true,
-    maxSockets: opts.maxSockets ?? 50,
+    maxSockets: pool.maxSockets,
     maxFreeSockets: opts.maxFreeSockets ?? 10,
     // `timeout` arms every socket's idle timer, but the agent destroys only *free* sockets when it
     // fires, so it acts as the free-socket timeout; request deadlines belong to the client.
-    timeout: opts.freeSocketTimeoutMs ?? 4_000,
+    timeout: pool.freeSocketTimeoutMs,
     scheduling: 'lifo',
-    lookup,
+    lookup: pool.lookup,
   };
   return {
     httpAgent: new GuardedHttpAgent(options, opts.allowList),
     httpsAgent: new GuardedHttpsAgent({ ...options, ...trustedCertificates(opts) }, opts.allowList),
-    dispatcher: createGuardedDispatcher(opts, lookup),
+    dispatcher: createGuardedDispatcher(opts, pool),
   };
 }
