@@ -21,6 +21,20 @@ function wideObjectBody(bytes: number): string {
   return `{"userId":"u","sessionId":"wide","data":{${keys.join(',')}}}`;
 }
 
+/**
+ * How long answering `raw` may take: 1 s, or more on a machine slow enough that parsing the body alone takes over
+ * a twelfth of that. The server parses, checks, stores and answers it (about 6-9 parses' worth); what this guards
+ * against, work growing faster than the body (a walk per key, a regex that backtracks), takes many times longer.
+ */
+function answerBudgetMs(raw: string): number {
+  const parses = [0, 1, 2].map(() => {
+    const started = performance.now();
+    JSON.parse(raw);
+    return performance.now() - started;
+  });
+  return Math.max(1_000, 12 * parses.sort((a, b) => a - b)[1]);
+}
+
 const deepObject = (depth: number) =>
   `{"userId":"u","sessionId":"deep","data":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
 const deepArray = (depth: number) =>
@@ -165,8 +179,9 @@ describe('ingestion under hostile input', () => {
     ['a 30,000-deep array', deepArray(30_000)],
     ['an object with ~120,000 keys (the whole body limit)', wideObjectBody(BODY_LIMIT - 100)],
     ['10,000 escaped characters', `{"userId":"u","sessionId":"s","text":"${'\\u0041'.repeat(10_000)}"}`],
-  ])('answers %s within 1 s without a 5xx or a blocked server', async (_name, raw) => {
+  ])('answers %s in time (1 s; 12 parses on a slow machine), no 5xx or blocked server', async (_name, raw) => {
     expect(raw.length).toBeLessThanOrEqual(BODY_LIMIT);
+    const budgetMs = answerBudgetMs(raw);
     let slowestPing = 0;
     let done = false;
     // A second client keeps asking for liveness: a blocked event loop shows up as a slow answer.
@@ -192,8 +207,8 @@ describe('ingestion under hostile input', () => {
     done = true;
     await pinging;
     expect(answer.status, answer.text.slice(0, 300)).toBeLessThan(500);
-    expect(answer.ms, 'answer time (ms)').toBeLessThan(1_000);
-    expect(slowestPing, 'slowest liveness answer meanwhile (ms)').toBeLessThan(1_000);
+    expect(answer.ms, 'answer time (ms)').toBeLessThan(budgetMs);
+    expect(slowestPing, 'slowest liveness answer meanwhile (ms)').toBeLessThan(budgetMs);
     // And the server is fine afterwards.
     expect((await post(JSON.stringify({ userId: 'u', sessionId: 'after', text: 'ok' }))).status).toBe(202);
   });
