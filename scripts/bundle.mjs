@@ -76,8 +76,14 @@ await build({
   // Maps back to src/ through tsc's maps (`node --enable-source-maps dist/main.js`).
   sourcemap: 'linked',
   sourcesContent: false,
-  // CommonJS packages inside an ES module: `require` for what they load at run time (pg, Node's built-ins).
-  banner: { js: `${MARK}\nimport { createRequire as __hookflowRequire } from 'node:module';\nconst require = __hookflowRequire(import.meta.url);` },
+  banner: {
+    js: [
+      MARK,
+      // CommonJS packages inside an ES module: `require` for what they load at run time (pg, Node's built-ins).
+      "import { createRequire as __hookflowRequire } from 'node:module';",
+      'const require = __hookflowRequire(import.meta.url);',
+    ].join('\n'),
+  },
   plugins: [ownFileUrls],
   logLevel: 'warning',
 });
