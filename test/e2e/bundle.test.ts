@@ -35,11 +35,7 @@ describe.skipIf(testDatabaseKind() !== 'embedded')('the bundled server (dist/mai
   let receiver: WebhookReceiver;
 
   const admin = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${bundled.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
+    const response = await bundled.admin(method, path, body);
     return { status: response.status, body: (await response.json()) as Record<string, any> };
   };
 

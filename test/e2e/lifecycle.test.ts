@@ -17,12 +17,6 @@ describe.skipIf(testDatabaseKind() !== 'embedded')('server process on the embedd
     running.push(app);
     return app;
   };
-  const admin = (app: AppProcess, method: string, path: string, body?: unknown) =>
-    fetch(`${app.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
 
   afterAll(async () => {
     for (const app of running) if (app.alive) await app.kill('SIGKILL');
@@ -37,13 +31,13 @@ describe.skipIf(testDatabaseKind() !== 'embedded')('server process on the embedd
     expect(await docs.text()).toContain('swagger');
 
     const flow = (await (
-      await admin(first, 'POST', '/api/v1/flows', {
+      await first.admin('POST', '/api/v1/flows', {
         name: 'f',
         startNodeId: 'a',
         nodes: [{ id: 'a', type: 'say', text: 'hi' }],
       })
     ).json()) as { id: string };
-    const created = await admin(first, 'POST', '/api/v1/endpoints', {
+    const created = await first.admin('POST', '/api/v1/endpoints', {
       name: 'kept',
       flowId: flow.id,
       webhookUrl: 'http://127.0.0.1:9/hook',
@@ -61,7 +55,7 @@ describe.skipIf(testDatabaseKind() !== 'embedded')('server process on the embedd
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
 
     const second = await start();
-    const again = await admin(second, 'GET', `/api/v1/endpoints/${endpoint.id}`);
+    const again = await second.admin('GET', `/api/v1/endpoints/${endpoint.id}`);
     expect(again.status).toBe(200);
     expect(((await again.json()) as { name: string }).name).toBe('kept');
   }, 90_000);

@@ -15,6 +15,8 @@ export class AppProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly baseUrl: string,
+    /** ADMIN_API_KEY of its environment, when it was given one. */
+    private readonly adminKey: string | undefined,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -28,7 +30,7 @@ export class AppProcess {
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const app = new AppProcess(child, `http://127.0.0.1:${port}`);
+    const app = new AppProcess(child, `http://127.0.0.1:${port}`, env.ADMIN_API_KEY);
     await app.waitReady(readyTimeoutMs);
     return app;
   }
@@ -45,6 +47,16 @@ export class AppProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`app not ready in ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /** A request to its admin API with the ADMIN_API_KEY it was started with (JSON body, when given). */
+  admin(method: string, path: string, body?: unknown): Promise<Response> {
+    if (!this.adminKey) throw new Error('started without ADMIN_API_KEY');
+    return fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | string> {
